@@ -1,0 +1,77 @@
+/*
+ * view.c: the rankings a rule counts.  Withdrawn candidates are taken out
+ * of every ranking (their papers go to the next preference from the
+ * start); for rules without equal rankings a ranking is cut before the
+ * first rank shared by two or more candidates, since from there the next
+ * preference cannot be determined.  Rankings that became identical are
+ * merged again.
+ */
+#include "rkset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
+                         stv_view *out)
+{
+	stv_rkset set = {0};
+	int32_t *r = malloc(((size_t)e->ncand + 1) * sizeof *r);
+	uint8_t *eq = malloc((size_t)e->ncand + 1);
+	stv_status st = STV_OK;
+
+	memset(out, 0, sizeof *out);
+	if (r == NULL || eq == NULL) {
+		st = STV_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < e->nrk; k++) {
+		const stv_ranking *rk = &e->rk[k];
+		const int32_t *src = e->ranks + rk->off;
+		const uint8_t *seq = e->eq + rk->off;
+		uint32_t len = 0, i = 0;
+
+		while (i < rk->len) {
+			/* One rank: src[i] and any following '=' entries. */
+			uint32_t j = i + 1, start = len;
+
+			while (j < rk->len && seq[j])
+				j++;
+			for (uint32_t x = i; x < j; x++) {
+				if (e->withdrawn[src[x]])
+					continue;
+				r[len] = src[x];
+				eq[len] = len > start;
+				len++;
+			}
+			if (!keep_equal && len - start > 1) {
+				len = start;
+				break;
+			}
+			i = j;
+		}
+		if ((st = stv_rkset_add(&set, r, eq, len, rk->weight)) != STV_OK)
+			goto out;
+	}
+	stv_rkset_done(&set);
+	out->ncand = e->ncand;
+	out->seats = seats;
+	out->rk = set.rk;
+	out->nrk = set.nrk;
+	out->ranks = set.ranks;
+	out->eq = set.eq;
+	out->papers = e->papers;
+	memset(&set, 0, sizeof set);
+out:
+	stv_rkset_free(&set);
+	free(r);
+	free(eq);
+	return st;
+}
+
+void stv_view_free(stv_view *v)
+{
+	free(v->rk);
+	free(v->ranks);
+	free(v->eq);
+	memset(v, 0, sizeof *v);
+}
