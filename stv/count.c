@@ -83,6 +83,26 @@ stv_status stv_count(const stv_election *e, const stv_options *opt,
 		snprintf(err->msg, sizeof err->msg, "no valid ballots to count");
 		return STV_ERR_INVALID;
 	}
+	if (opt->constraints != NULL) {
+		uint8_t *state = malloc((size_t)e->ncand);
+
+		if (state == NULL) {
+			snprintf(err->msg, sizeof err->msg, "out of memory");
+			return STV_ERR_NOMEM;
+		}
+		for (int i = 0; i < e->ncand; i++)
+			state[i] = e->withdrawn[i] ? STV_WITHDRAWN : STV_HOPEFUL;
+		int ok = stv_cons_feasible(opt->constraints, seats, state);
+		free(state);
+		if (!ok) {
+			snprintf(err->msg, sizeof err->msg,
+			         "the constraints cannot be met: no set of %d "
+			         "candidates who have not withdrawn satisfies "
+			         "every minimum and maximum",
+			         seats);
+			return STV_ERR_INVALID;
+		}
+	}
 	/* No rule here takes equal rankings yet: see docs/stv.md. */
 	if ((st = stv_view_make(e, seats, 0, &v)) != STV_OK) {
 		snprintf(err->msg, sizeof err->msg, "out of memory");

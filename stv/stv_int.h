@@ -166,4 +166,11 @@ enum { STV_HOPEFUL = 0, STV_ELECTED, STV_EXCLUDED, STV_WITHDRAWN };
 int stv_cons_check(const stv_count_ctx *c, const uint8_t *state,
                    uint8_t *doomed, uint8_t *guarded);
 
+/* Whether the seats can still be filled within every constraint. */
+int stv_cons_feasible(const stv_constraints *k, int seats,
+                      const uint8_t *state);
+/* Writes "women (min 2, max 9), north (min 0, max 1)" for cand into buf. */
+const char *stv_cons_describe(const stv_constraints *k, int cand, char *buf,
+                              size_t n);
+
 #endif
