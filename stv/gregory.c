@@ -55,6 +55,7 @@ typedef struct {
 	int nhopeful;
 	uint8_t *doomed, *guarded; /* constraint checks, n entries */
 	int *tmp;                  /* n entries of scratch */
+	char tie[512];             /* how the last tie was settled, or "" */
 } greg;
 
 static stv_status pile_push(pile *p, uint32_t k)
@@ -102,6 +103,9 @@ static stv_status add_stage(greg *s, stv_action action, int cand)
 		sum += s->votes[i];
 	st = stv_res_stage(s->c, action, cand >= 0 ? &cand : NULL,
 	                   cand >= 0 ? 1 : 0, s->votes, s->total - sum);
+	if (st == STV_OK && s->tie[0] != '\0')
+		st = stv_res_stage_note(s->c, "%s", s->tie);
+	s->tie[0] = '\0';
 	if (st != STV_OK)
 		return st;
 	if (s->nhist == s->caphist) {
@@ -139,24 +143,40 @@ static int complete(const greg *s)
  */
 static int pick(greg *s, int *tied, int n, int highest, const char *what)
 {
+	char list[400];
+	size_t off = 0;
+
 	if (n == 1)
 		return tied[0];
-	if (s->g->lookback) {
-		for (int k = s->nhist - 1; k >= 0; k--) {
-			const int64_t *h = s->hist + (size_t)k * (size_t)s->n;
-			int64_t best = h[tied[0]];
-			int m = 0;
+	if (!s->g->lookback)
+		return tied[stv_lot(s->c, tied, n, what)];
+	list[0] = '\0';
+	for (int i = 0; i < n && off < sizeof list; i++) {
+		int w = snprintf(list + off, sizeof list - off, "%s%s",
+		                 i ? ", " : "", s->c->res->names[tied[i]]);
 
-			for (int i = 1; i < n; i++)
-				if (highest ? h[tied[i]] > best
-				            : h[tied[i]] < best)
-					best = h[tied[i]];
-			for (int i = 0; i < n; i++)
-				if (h[tied[i]] == best)
-					tied[m++] = tied[i];
-			n = m;
-			if (n == 1)
-				return tied[0];
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	for (int k = s->nhist - 1; k >= 0; k--) {
+		const int64_t *h = s->hist + (size_t)k * (size_t)s->n;
+		int64_t best = h[tied[0]];
+		int m = 0;
+
+		for (int i = 1; i < n; i++)
+			if (highest ? h[tied[i]] > best : h[tied[i]] < best)
+				best = h[tied[i]];
+		for (int i = 0; i < n; i++)
+			if (h[tied[i]] == best)
+				tied[m++] = tied[i];
+		n = m;
+		if (n == 1) {
+			snprintf(s->tie, sizeof s->tie,
+			         "tie (%s) among [%s] settled by the votes at "
+			         "stage %d: %s",
+			         what, list, k + 1, s->c->res->names[tied[0]]);
+			return tied[0];
 		}
 	}
 	return tied[stv_lot(s->c, tied, n, what)];
@@ -182,12 +202,14 @@ static stv_status elect(greg *s, int cand)
 }
 
 /*
- * Orders cands[0..n) by vote, highest first; among equal votes the one
- * later in the ballot file first, which is the order Droop deems them
- * elected in (the references' elected order follows it).  Insertion sort:
- * n is at most the number of candidates.
+ * Orders cands[0..n) by vote, highest first.  Equal votes: the one later
+ * in the ballot file first if later_first, else the earlier one first.
+ * These are the orders Droop deems candidates elected in (later first
+ * when they reach the quota, file order when rule 52 elects the rest), and
+ * the references' elected order follows them.  Insertion sort: n is at
+ * most the number of candidates.
  */
-static void sort_by_vote(greg *s, int *cands, int n)
+static void sort_by_vote(const greg *s, int *cands, int n, int later_first)
 {
 	for (int i = 1; i < n; i++) {
 		int x = cands[i], j = i;
@@ -196,7 +218,8 @@ static void sort_by_vote(greg *s, int *cands, int n)
 			int y = cands[j - 1];
 
 			if (s->votes[y] > s->votes[x] ||
-			    (s->votes[y] == s->votes[x] && y > x))
+			    (s->votes[y] == s->votes[x] &&
+			     (later_first ? y > x : y < x)))
 				break;
 			cands[j] = y;
 			j--;
@@ -218,7 +241,7 @@ static stv_status elect_quota(greg *s)
 	for (int i = 0; i < s->n; i++)
 		if (s->state[i] == STV_HOPEFUL && s->votes[i] >= s->quota)
 			s->tmp[n++] = i;
-	sort_by_vote(s, s->tmp, n);
+	sort_by_vote(s, s->tmp, n, 1);
 	for (int j = 0; j < n; j++) {
 		int x = s->tmp[j];
 
@@ -341,7 +364,7 @@ static stv_status elect_rest(greg *s)
 			s->tmp[n++] = i;
 	if (n > seats_left(s))
 		return STV_OK;
-	sort_by_vote(s, s->tmp, n);
+	sort_by_vote(s, s->tmp, n, 0);
 	for (int j = 0; j < n; j++)
 		if ((st = elect(s, s->tmp[j])) != STV_OK)
 			return st;
@@ -427,11 +450,12 @@ stv_status stv_gregory_count(stv_count_ctx *c, const stv_greg_rule *g)
 	 * The valid total: papers whose ranking names a candidate who stands.
 	 * A paper that ranked only withdrawn candidates is not a vote for
 	 * anyone standing; both references leave it out of the total and so
-	 * of the quota.
+	 * of the quota.  The result counts it with the invalid papers.
 	 */
 	for (size_t k = 0; k < v->nrk; k++)
 		if (v->rk[k].len > 0)
 			s.total += v->rk[k].weight;
+	c->res->invalid += c->res->papers - s.total;
 	c->res->papers = s.total;
 	s.quota = g->quota(s.total, s.seats, s.scale);
 	s.total *= s.scale;

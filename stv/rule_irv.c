@@ -47,7 +47,6 @@ stv_status stv_count_irv(stv_count_ctx *c)
 		state[i] = out[i] ? STV_WITHDRAWN : STV_HOPEFUL;
 		continuing += !out[i];
 	}
-	c->res->quota = v->papers / 2 + 1;
 	for (size_t k = 0; k < v->nrk; k++)
 		if (v->rk[k].len > 0)
 			votes[v->ranks[v->rk[k].off]] += v->rk[k].weight;
@@ -63,6 +62,7 @@ stv_status stv_count_irv(stv_count_ctx *c)
 			if (!out[i] && (top < 0 || votes[i] > votes[top]))
 				top = i;
 		if (continuing == 1 || 2 * votes[top] > active) {
+			c->res->quota = active / 2 + 1;
 			st = stv_res_elect(c, top);
 			goto done;
 		}

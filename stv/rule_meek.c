@@ -390,6 +390,29 @@ static stv_status count(meek *m)
 	return STV_OK;
 }
 
+/*
+ * The papers the count is about: those that name at least one candidate
+ * who has not withdrawn.  A paper naming only withdrawn candidates is
+ * left out of the total, and so of the quota, as in the reference rule's
+ * implementation (Droop drops such ballots before counting).
+ */
+static int64_t counted_papers(const stv_election *e)
+{
+	int64_t sum = 0;
+
+	for (size_t k = 0; k < e->nrk; k++) {
+		const int32_t *r = e->ranks + e->rk[k].off;
+
+		for (uint32_t i = 0; i < e->rk[k].len; i++) {
+			if (!e->withdrawn[r[i]]) {
+				sum += e->rk[k].weight;
+				break;
+			}
+		}
+	}
+	return sum;
+}
+
 stv_status stv_count_meek(stv_count_ctx *c)
 {
 	meek m = {0};
@@ -412,7 +435,7 @@ stv_status stv_count_meek(stv_count_ctx *c)
 		         "the number of seats must be at least 1");
 		return STV_ERR_INVALID;
 	}
-	m.total = c->v->papers * m.scale;
+	m.total = counted_papers(c->e) * m.scale;
 	m.state = calloc(n + 1, 1);
 	m.kf = calloc(n + 1, sizeof *m.kf);
 	m.vote = calloc(n + 1, sizeof *m.vote);
