@@ -120,7 +120,22 @@ stv_status stv_count(const stv_election *e, const stv_options *opt,
 		snprintf(err->msg, sizeof err->msg, "out of memory");
 		return STV_ERR_NOMEM;
 	}
-	if (opt->seeded && stv_res_note(&c, "ties by lot drawn with seed %llu",
+	c.res->papers = v.papers;
+	if (v.papers == 0) {
+		stv_view_free(&v);
+		stv_result_free(c.res);
+		snprintf(err->msg, sizeof err->msg,
+		         "no valid ballots to count: every ballot names only "
+		         "withdrawn candidates");
+		return STV_ERR_INVALID;
+	}
+	if (v.papers < e->papers &&
+	    stv_res_note(&c,
+	                 "%lld ballots named only withdrawn candidates and "
+	                 "are not counted",
+	                 (long long)(e->papers - v.papers)) != STV_OK)
+		st = STV_ERR_NOMEM;
+	else if (opt->seeded && stv_res_note(&c, "ties by lot drawn with seed %llu",
 	                                (unsigned long long)opt->seed) != STV_OK)
 		st = STV_ERR_NOMEM;
 	else

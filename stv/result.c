@@ -180,7 +180,7 @@ int stv_lot(stv_count_ctx *c, const int *tied, int n, const char *what)
 			off = sizeof list - 1;
 	}
 	if (stv_res_note(c, "tie by lot (%s) at stage %d among [%s]: %s (%s)",
-	                 what, r->nstages, list, r->names[tied[pick]],
+	                 what, r->nstages + 1, list, r->names[tied[pick]],
 	                 c->opt->seeded ? "seeded draw"
 	                                : "first in ballot-file order") !=
 	    STV_OK) {

@@ -18,6 +18,12 @@
  * round walks only those, which early in a count are a few dozen.  Merging
  * is exact because the rule rounds the keep weight of one paper and then
  * multiplies it by the number of papers.
+ *
+ * Constraints (guarded/doomed): a doomed hopeful is excluded at the start
+ * of a round, in a stage of its own; a hopeful doomed by an election in
+ * the same iteration is not elected and goes the same way next round; the
+ * lowest to defeat is chosen among unguarded hopefuls.  Without
+ * constraints none of this runs.
  */
 #include "rkset.h"
 
@@ -30,7 +36,7 @@
 
 typedef struct {
 	stv_count_ctx *c;
-	int n;          /* candidates */
+	int n; /* candidates */
 	int seats;
 	int64_t scale;  /* 10^places: the value 1 */
 	int64_t total;  /* valid papers, scaled */
@@ -40,7 +46,7 @@ typedef struct {
 	int *cand;      /* scratch, n */
 	int32_t *seq;   /* scratch, n */
 	uint8_t *doomed, *guarded;
-	stv_rkset cut;  /* this round's cut rankings */
+	stv_rkset cut; /* this round's cut rankings */
 	int nhopeful, nelected;
 } meek;
 
@@ -48,11 +54,12 @@ typedef struct {
  * so the product of the scaled values fits in 64 bits. */
 static inline int64_t keep_weight(int64_t w, int64_t kf, int64_t scale)
 {
-	if (kf <= scale)
-		return (int64_t)(((uint64_t)w * (uint64_t)kf +
-		                  (uint64_t)scale - 1) /
-		                 (uint64_t)scale);
-	return stv_mul_up(w, kf, scale);
+	uint64_t p, u = (uint64_t)scale;
+
+	if (kf > scale)
+		return stv_mul_up(w, kf, scale);
+	p = (uint64_t)w * (uint64_t)kf;
+	return (int64_t)((p + u - 1) / u);
 }
 
 /*
@@ -305,8 +312,9 @@ static stv_status round_(meek *m)
 		for (int i = 0; i < m->n; i++) {
 			if (m->state[i] != STV_ELECTED || m->vote[i] <= 0)
 				continue;
-			m->kf[i] = stv_div_up(stv_mul_up(m->kf[i], quota, scale),
-			                      m->vote[i], scale);
+			m->kf[i] =
+			    stv_div_up(stv_mul_up(m->kf[i], quota, scale),
+			               m->vote[i], scale);
 		}
 	}
 	if (nnew > 0) {

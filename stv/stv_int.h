@@ -42,8 +42,10 @@ struct stv_election {
  * What a rule counts: the election's rankings with withdrawn candidates
  * removed, and rankings cut before the first equal ranking ("it is
  * impossible to determine the next preference") for rules that do not
- * take equal rankings.  A ranking may become empty (len 0): it still
- * counts in the valid total and is non-transferable from the start.
+ * take equal rankings.  A ranking cut that way may become empty (len 0):
+ * it still counts in the valid total and is non-transferable from the
+ * start.  A ranking that named only withdrawn candidates is dropped and
+ * is not in papers.
  * Identical rankings are merged.
  */
 typedef struct {

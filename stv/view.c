@@ -4,7 +4,7 @@
  * start); for rules without equal rankings a ranking is cut before the
  * first rank shared by two or more candidates, since from there the next
  * preference cannot be determined.  Rankings that became identical are
- * merged again.
+ * merged again.  Papers that name only withdrawn candidates are dropped.
  */
 #include "rkset.h"
 
@@ -15,6 +15,7 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
                          stv_view *out)
 {
 	stv_rkset set = {0};
+	int64_t papers = 0;
 	int32_t *r = malloc(((size_t)e->ncand + 1) * sizeof *r);
 	uint8_t *eq = malloc((size_t)e->ncand + 1);
 	stv_status st = STV_OK;
@@ -29,6 +30,7 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 		const int32_t *src = e->ranks + rk->off;
 		const uint8_t *seq = e->eq + rk->off;
 		uint32_t len = 0, i = 0;
+		int named = 0; /* names a candidate who has not withdrawn */
 
 		while (i < rk->len) {
 			/* One rank: src[i] and any following '=' entries. */
@@ -39,6 +41,7 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 			for (uint32_t x = i; x < j; x++) {
 				if (e->withdrawn[src[x]])
 					continue;
+				named = 1;
 				r[len] = src[x];
 				eq[len] = len > start;
 				len++;
@@ -49,6 +52,12 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 			}
 			i = j;
 		}
+		/* A paper naming only withdrawn candidates is not a vote for
+		 * anyone still standing: it is left out of the total (and so
+		 * of the quota), as the reference counts do. */
+		if (!named)
+			continue;
+		papers += rk->weight;
 		if ((st = stv_rkset_add(&set, r, eq, len, rk->weight)) != STV_OK)
 			goto out;
 	}
@@ -59,7 +68,7 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 	out->nrk = set.nrk;
 	out->ranks = set.ranks;
 	out->eq = set.eq;
-	out->papers = e->papers;
+	out->papers = papers;
 	memset(&set, 0, sizeof set);
 out:
 	stv_rkset_free(&set);
