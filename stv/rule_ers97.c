@@ -46,6 +46,7 @@
  */
 #include "stv_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +96,7 @@ typedef struct {
 	int snotes, ssub, snsub;
 
 	/* Scratch. */
-	int *list, *list2, *tie;
+	int *list, *list2, *tie, *sl;
 	int64_t *vals;
 	uint32_t *batch;
 	uint8_t *state, *doomed, *guarded;
@@ -143,8 +144,7 @@ static stv_status new_round(ers *e)
 		if (p == NULL)
 			return nomem(e);
 		e->cnt = p;
-		int64_t **arr[] = {&e->exh, &e->quota, &e->thresh,
-		                   &e->surplus};
+		int64_t **arr[] = {&e->exh, &e->quota, &e->thresh, &e->surplus};
 		for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) {
 			p = realloc(*arr[i], (size_t)cap * sizeof(int64_t));
 			if (p == NULL)
@@ -235,6 +235,24 @@ static int cons(ers *e)
 		if (e->st[i] == HOPE && e->doomed[i])
 			hd++;
 	return nd > 0 ? hd : 0;
+}
+
+/* Whether the seats can still be filled within the constraints once all
+ * of g[0..m) are excluded.  Guarded is a test of one candidate at a time;
+ * a group excluded together needs this (always 1 without constraints). */
+static int can_drop(ers *e, const int *g, int m)
+{
+	if (e->c->k == NULL)
+		return 1;
+	for (int i = 0; i < e->n; i++)
+		e->state[i] = e->st[i] == HOPE ? STV_HOPEFUL
+		              : e->st[i] == OVER || e->st[i] == EVEN
+		                  ? STV_ELECTED
+		              : e->st[i] == LOSER ? STV_EXCLUDED
+		                                  : STV_WITHDRAWN;
+	for (int j = 0; j < m; j++)
+		e->state[g[j]] = STV_EXCLUDED;
+	return stv_cons_feasible(e->c->k, e->seats, e->state);
 }
 
 /* ---- ties ---- */
@@ -414,7 +432,8 @@ static int over(const ers *e)
  * largest bottom group, cut only between unequal votes, whose votes plus
  * every surplus do not exceed the vote of the next candidate up and which
  * leaves enough candidates.  With constraints the group may not hold a
- * guarded candidate.  Writes them to out[]; returns how many.
+ * guarded candidate, nor make the constraints unmeetable as a whole.  Writes
+ * them to out[]; returns how many.
  */
 static int sure_losers(ers *e, int r, int *out)
 {
@@ -425,47 +444,69 @@ static int sure_losers(ers *e, int r, int *out)
 
 	for (int i = 0; i < e->n; i++)
 		if (e->st[i] == HOPE) {
-			e->list2[m++] = i;
+			e->sl[m++] = i;
 			tc += row[i];
 		}
 	if (tc == 0 && e->surplus[r] == 0) {
-		/* Nothing left to decide between: all go. */
-		int k = 0;
+		/*
+		 * Every continuing candidate holds nothing.  OpenSTV
+		 * excludes them all and leaves places unfilled; rule 5.2.5(a)
+		 * keeps enough of them to fill the places (rule 5.5.1 then
+		 * elects them), so exclude only as many as may go, the
+		 * lowest at earlier rounds first.
+		 */
+		int k = 0, nb = 0;
 
 		for (int j = 0; j < m; j++)
-			if (!(e->c->k != NULL && e->guarded[e->list2[j]]))
-				out[k++] = e->list2[j];
+			if (!(e->c->k != NULL && e->guarded[e->sl[j]]))
+				e->sl[nb++] = e->sl[j];
+		while (k < maxl && nb > 0) {
+			int d = weak_tie(e, r, e->sl, nb, 0,
+			                 "the candidate to exclude");
+			int j = 0;
+
+			out[k] = d;
+			if (can_drop(e, out, k + 1))
+				k++;
+			for (int i = 0; i < nb; i++)
+				if (e->sl[i] != d)
+					e->sl[j++] = e->sl[i];
+			nb = j;
+		}
 		return k;
 	}
 	/* Fewest first, candidate order among equals. */
 	for (int j = 1; j < m; j++) {
-		int x = e->list2[j], k = j;
+		int x = e->sl[j], k = j;
 
-		while (k > 0 && row[e->list2[k - 1]] > row[x]) {
-			e->list2[k] = e->list2[k - 1];
+		while (k > 0 && row[e->sl[k - 1]] > row[x]) {
+			e->sl[k] = e->sl[k - 1];
 			k--;
 		}
-		e->list2[k] = x;
+		e->sl[k] = x;
 	}
 	s = e->surplus[r];
 	for (int j = 0; j < m;) {
-		int64_t v = row[e->list2[j]];
+		int64_t v = row[e->sl[j]];
 		int k = j;
 		int guard = 0;
 
-		while (k < m && row[e->list2[k]] == v) {
-			if (e->c->k != NULL && e->guarded[e->list2[k]])
+		while (k < m && row[e->sl[k]] == v) {
+			if (e->c->k != NULL && e->guarded[e->sl[k]])
 				guard = 1;
 			s += v;
 			k++;
 		}
 		if (k >= m || guard)
 			break;
-		if (s <= row[e->list2[k]] && k <= maxl)
+		if (s <= row[e->sl[k]] && k <= maxl) {
+			if (!can_drop(e, e->sl, k))
+				break; /* and so would any larger group */
 			best = k;
+		}
 		j = k;
 	}
-	memcpy(out, e->list2, (size_t)best * sizeof(int));
+	memcpy(out, e->sl, (size_t)best * sizeof(int));
 	return best;
 }
 
@@ -483,8 +524,8 @@ static int lowest(ers *e, int r, const int *skip, int nskip)
 			for (int j = 0; j < nskip; j++)
 				if (skip[j] == i)
 					skipped = 1;
-			if (skipped || (pass == 0 && e->c->k != NULL &&
-			                e->guarded[i]))
+			if (skipped ||
+			    (pass == 0 && e->c->k != NULL && e->guarded[i]))
 				continue;
 			e->list[m++] = i;
 		}
@@ -510,8 +551,9 @@ static int select_losers(ers *e, int *out)
 			 * at all takes the next lowest with it. */
 			int d = lowest(e, r, out, m);
 
-			if (d >= 0)
-				out[m++] = d;
+			out[m] = d;
+			if (d >= 0 && can_drop(e, out, m + 1))
+				m++;
 		}
 	}
 	e->first_elim = 0;
@@ -659,9 +701,18 @@ static stv_status flush(ers *e)
 	e->pending = 0;
 	s = stv_res_stage(c, e->sact, e->nscand ? e->scand : NULL, e->nscand,
 	                  cnt_at(e, r), e->exh[r]);
-	if (s == STV_OK && (e->snotes & NOTE_DOOMED))
-		s = stv_res_stage_note(c, "excluded: cannot be elected "
-		                          "without breaking a constraint");
+	for (int j = 0;
+	     s == STV_OK && (e->snotes & NOTE_DOOMED) && j < e->nscand; j++) {
+		char cats[256];
+
+		stv_cons_describe(c->k, e->scand[j], cats, sizeof cats);
+		s = stv_res_stage_note(c,
+		                       "excluded: %s cannot be elected without "
+		                       "breaking a constraint%s%s%s",
+		                       c->e->names[e->scand[j]],
+		                       cats[0] ? " (" : "", cats,
+		                       cats[0] ? ")" : "");
+	}
 	if (s == STV_OK && (e->snotes & NOTE_DEFER))
 		s = stv_res_stage_note(c, "surpluses deferred (rule 5.2.2)");
 	if (s == STV_OK && (e->snotes & NOTE_QUOTA)) {
@@ -687,8 +738,8 @@ static stv_status flush(ers *e)
 			int y = el[k - 1], yr = elr[k - 1];
 			int64_t vx = cnt_at(e, xr)[x], vy = cnt_at(e, yr)[y];
 
-			if (yr < xr || (yr == xr && (vy > vx ||
-			                             (vy == vx && y < x))))
+			if (yr < xr ||
+			    (yr == xr && (vy > vx || (vy == vx && y < x))))
 				break;
 			el[k] = y;
 			elr[k] = yr;
@@ -711,12 +762,11 @@ static void finish(ers *e)
 
 	if (e->nwin >= e->seats)
 		return;
-	for (int i = 0; i < e->n; i++)
-		if (e->st[i] == HOPE && cnt_at(e, r)[i] == 0) {
-			/* OpenSTV does not elect a candidate with no votes. */
-			e->st[i] = LOSER;
-			e->ncont--;
-		}
+	/*
+	 * OpenSTV would now drop candidates with no votes and leave their
+	 * places unfilled; rule 5.5.1 deems every remaining candidate
+	 * elected, so they are kept.
+	 */
 	if (e->ncont + e->nwin > e->seats) {
 		for (int i = 0; i < e->n; i++)
 			if (e->st[i] == HOPE)
@@ -735,7 +785,8 @@ static void finish(ers *e)
 	for (int j = 1; j < m; j++) {
 		int x = e->list[j], k = j;
 
-		while (k > 0 && cnt_at(e, r)[e->list[k - 1]] < cnt_at(e, r)[x]) {
+		while (k > 0 &&
+		       cnt_at(e, r)[e->list[k - 1]] < cnt_at(e, r)[x]) {
 			e->list[k] = e->list[k - 1];
 			k--;
 		}
@@ -811,8 +862,14 @@ static stv_status count(ers *e)
 		if (e->surplus[r] > 0)
 			e->snotes |= NOTE_DEFER;
 		m = select_losers(e, e->list2);
-		if (m == 0)
-			break; /* nobody left who may be excluded */
+		if (m == 0) {
+			/* Not reached: a count that is not over has a
+			 * continuing candidate, and lowest() falls back to a
+			 * guarded one rather than to nobody. */
+			snprintf(c->err->msg, sizeof c->err->msg,
+			         "ers97: no candidate to exclude");
+			return STV_ERR_INVALID;
+		}
 		if ((s = exclude(e, e->list2, m)) != STV_OK)
 			return s;
 	}
@@ -856,14 +913,15 @@ stv_status stv_count_ers97(stv_count_ctx *c)
 	e.list = malloc(((size_t)n + 1) * sizeof *e.list);
 	e.list2 = malloc(((size_t)n + 1) * sizeof *e.list2);
 	e.tie = malloc(((size_t)n + 1) * sizeof *e.tie);
+	e.sl = malloc(((size_t)n + 1) * sizeof *e.sl);
 	e.vals = malloc(((size_t)n + 2) * sizeof *e.vals);
 	e.state = calloc((size_t)n + 1, 1);
 	e.doomed = calloc((size_t)n + 1, 1);
 	e.guarded = calloc((size_t)n + 1, 1);
 	if (!e.next || !e.pos || !e.tv || !e.batch || !e.st || !e.head ||
 	    !e.tail || !e.bhead || !e.stamp || !e.pile || !e.cur || !e.el ||
-	    !e.elr || !e.scand || !e.list || !e.list2 || !e.tie || !e.vals ||
-	    !e.state || !e.doomed || !e.guarded) {
+	    !e.elr || !e.scand || !e.list || !e.list2 || !e.tie || !e.sl ||
+	    !e.vals || !e.state || !e.doomed || !e.guarded) {
 		nomem(&e);
 		goto out;
 	}
@@ -895,6 +953,7 @@ out:
 	free(e.list);
 	free(e.list2);
 	free(e.tie);
+	free(e.sl);
 	free(e.vals);
 	free(e.state);
 	free(e.doomed);
