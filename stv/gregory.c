@@ -16,14 +16,24 @@
  * left is non-transferable; a stage's non-transferable figure is the valid
  * total less the candidates' votes, so it also holds what truncation lost.
  *
+ * The valid total is the view's: a paper that ranked only withdrawn
+ * candidates is left out, and so out of the quota, as both references
+ * (Droop's scotland and wigm-prf) do.
+ *
+ * Ties that a rule settles by looking back at earlier stages read the
+ * stages already recorded in c->res; how a tie was settled is noted on the
+ * stage it decided.  Ties left to lot go to stv_lot, which notes the draw.
+ *
  * Constraints (c->k) use the guarded/doomed checks of constraint.c: a
- * doomed candidate is never deemed elected and is excluded before any
- * other step; a guarded candidate is never excluded as the lowest.  With
- * no constraints, or constraints that never mark anyone, the count is the
+ * doomed candidate is never deemed elected and is excluded, lowest first,
+ * before any surplus is transferred; a guarded candidate is never excluded
+ * as the lowest.  Each such step is noted on its stage.  With no
+ * constraints, or constraints that never mark anyone, the count is the
  * plain rule's, step for step.
  */
 #include "gregory.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +58,11 @@ typedef struct {
 	int64_t *value;   /* per ranking: value of each of its papers */
 	pile *piles;      /* per candidate */
 
-	int64_t *hist; /* votes at the end of each stage, nhist * n */
-	int nhist, caphist;
-
 	int nelected;
 	int nhopeful;
 	uint8_t *doomed, *guarded; /* constraint checks, n entries */
 	int *tmp;                  /* n entries of scratch */
-	char tie[512];             /* how the last tie was settled, or "" */
+	char note[1024]; /* for the next stage: ties settled, constraints */
 } greg;
 
 static stv_status pile_push(pile *p, uint32_t k)
@@ -93,7 +100,25 @@ static stv_status place(greg *s, uint32_t k)
 	return pile_push(&s->piles[r[i]], k);
 }
 
-/* Records the votes as a new stage and keeps them for looking back. */
+/* Adds to the note the next stage will carry. */
+static void add_note(greg *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_note(greg *s, const char *fmt, ...)
+{
+	size_t off = strlen(s->note);
+	va_list ap;
+
+	if (off > 0 && off + 2 < sizeof s->note) {
+		memcpy(s->note + off, "; ", 3);
+		off += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->note + off, sizeof s->note - off, fmt, ap);
+	va_end(ap);
+}
+
+/* Records the votes as a new stage (c->res keeps them for looking back). */
 static stv_status add_stage(greg *s, stv_action action, int cand)
 {
 	int64_t sum = 0;
@@ -103,25 +128,10 @@ static stv_status add_stage(greg *s, stv_action action, int cand)
 		sum += s->votes[i];
 	st = stv_res_stage(s->c, action, cand >= 0 ? &cand : NULL,
 	                   cand >= 0 ? 1 : 0, s->votes, s->total - sum);
-	if (st == STV_OK && s->tie[0] != '\0')
-		st = stv_res_stage_note(s->c, "%s", s->tie);
-	s->tie[0] = '\0';
-	if (st != STV_OK)
-		return st;
-	if (s->nhist == s->caphist) {
-		int cap = s->caphist ? s->caphist * 2 : 16;
-		int64_t *h = realloc(s->hist, (size_t)cap * (size_t)s->n *
-		                                  sizeof *h);
-
-		if (h == NULL)
-			return STV_ERR_NOMEM;
-		s->hist = h;
-		s->caphist = cap;
-	}
-	memcpy(s->hist + (size_t)s->nhist * (size_t)s->n, s->votes,
-	       (size_t)s->n * sizeof *s->votes);
-	s->nhist++;
-	return STV_OK;
+	if (st == STV_OK && s->note[0] != '\0')
+		st = stv_res_stage_note(s->c, "%s", s->note);
+	s->note[0] = '\0';
+	return st;
 }
 
 static int seats_left(const greg *s)
@@ -159,8 +169,8 @@ static int pick(greg *s, int *tied, int n, int highest, const char *what)
 			break;
 		off += (size_t)w;
 	}
-	for (int k = s->nhist - 1; k >= 0; k--) {
-		const int64_t *h = s->hist + (size_t)k * (size_t)s->n;
+	for (int k = s->c->res->nstages - 1; k >= 0; k--) {
+		const int64_t *h = s->c->res->stages[k].votes;
 		int64_t best = h[tied[0]];
 		int m = 0;
 
@@ -172,7 +182,7 @@ static int pick(greg *s, int *tied, int n, int highest, const char *what)
 				tied[m++] = tied[i];
 		n = m;
 		if (n == 1) {
-			snprintf(s->tie, sizeof s->tie,
+			add_note(s,
 			         "tie (%s) among [%s] settled by the votes at "
 			         "stage %d: %s",
 			         what, list, k + 1, s->c->res->names[tied[0]]);
@@ -271,8 +281,8 @@ static stv_status transfer_surplus(greg *s, int cand)
 	for (size_t i = 0; i < p.n; i++) {
 		uint32_t k = p.rk[i];
 
-		s->value[k] = s->g->transfer(s->value[k], surplus, vote,
-		                             s->scale);
+		s->value[k] =
+		    s->g->transfer(s->value[k], surplus, vote, s->scale);
 		if ((st = place(s, k)) != STV_OK) {
 			free(p.rk);
 			return st;
@@ -332,7 +342,7 @@ static int high_surplus(greg *s)
 static int low_candidate(greg *s, int only_doomed)
 {
 	int64_t best = INT64_MAX;
-	int n = 0;
+	int n = 0, x;
 
 	for (int i = 0; i < s->n; i++) {
 		if (s->state[i] != STV_HOPEFUL)
@@ -349,7 +359,20 @@ static int low_candidate(greg *s, int only_doomed)
 	}
 	if (n == 0)
 		return -1;
-	return pick(s, s->tmp, n, 0, "candidate to exclude");
+	x = pick(s, s->tmp, n, 0, "candidate to exclude");
+	for (int i = 0; !only_doomed && s->c->k != NULL && i < s->n; i++) {
+		char cats[256];
+
+		if (s->state[i] == STV_HOPEFUL && s->guarded[i] &&
+		    s->votes[i] <= s->votes[x])
+			add_note(
+			    s,
+			    "%s not excluded: guarded by the constraints "
+			    "(%s)",
+			    s->c->res->names[i],
+			    stv_cons_describe(s->c->k, i, cats, sizeof cats));
+	}
+	return x;
 }
 
 /* Deems elected the continuing candidates left to fill the last seats,
@@ -385,9 +408,22 @@ static stv_status run(greg *s)
 		if (s->g->complete_after_elect && complete(s))
 			break;
 
-		/* A candidate no longer electable under the constraints goes
-		 * first: nothing else may be decided while it continues. */
-		if (cons_check(s) > 0 && (x = low_candidate(s, 1)) >= 0) {
+		/*
+		 * A candidate no longer electable under the constraints goes
+		 * first: nothing else may be decided while it continues.
+		 * (Once every seat is filled, as WIGM B.3 may find it, every
+		 * hopeful counts as doomed, which is no constraint's doing.)
+		 */
+		if (cons_check(s) > 0 && seats_left(s) > 0 &&
+		    (x = low_candidate(s, 1)) >= 0) {
+			char cats[256];
+
+			stv_cons_describe(s->c->k, x, cats, sizeof cats);
+			add_note(s,
+			         "%s excluded: electing them could no longer "
+			         "meet the constraints%s%s%s",
+			         s->c->res->names[x], cats[0] ? " (" : "", cats,
+			         cats[0] ? ")" : "");
 			if ((st = exclude(s, x)) != STV_OK)
 				return st;
 			if (s->g->complete_after_elect && complete(s))
@@ -446,17 +482,9 @@ stv_status stv_gregory_count(stv_count_ctx *c, const stv_greg_rule *g)
 		s.nhopeful += !c->e->withdrawn[i];
 	}
 
-	/*
-	 * The valid total: papers whose ranking names a candidate who stands.
-	 * A paper that ranked only withdrawn candidates is not a vote for
-	 * anyone standing; both references leave it out of the total and so
-	 * of the quota.  The result counts it with the invalid papers.
-	 */
-	for (size_t k = 0; k < v->nrk; k++)
-		if (v->rk[k].len > 0)
-			s.total += v->rk[k].weight;
-	c->res->invalid += c->res->papers - s.total;
-	c->res->papers = s.total;
+	/* The valid total (the view has already left out papers that
+	 * ranked only withdrawn candidates). */
+	s.total = v->papers;
 	s.quota = g->quota(s.total, s.seats, s.scale);
 	s.total *= s.scale;
 	c->res->quota = s.quota;
@@ -482,7 +510,6 @@ out:
 	free(s.tmp);
 	free(s.pos);
 	free(s.value);
-	free(s.hist);
 	if (st == STV_ERR_NOMEM)
 		snprintf(c->err->msg, sizeof c->err->msg, "out of memory");
 	return st;

@@ -36,8 +36,8 @@ typedef struct {
 	int lookback;
 	/*
 	 * 1: a candidate who reaches the quota exactly has a surplus of zero
-	 * that is "transferred" as a stage of its own (PRF WIGM B.3).  0: such a
-	 * candidate has no surplus and no stage.
+	 * that is "transferred" as a stage of its own (PRF WIGM B.3).  0: such
+	 * a candidate has no surplus and no stage.
 	 */
 	int zero_surplus_stage;
 	/*

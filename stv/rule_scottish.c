@@ -30,8 +30,8 @@ static int64_t scottish_quota(int64_t papers, int seats, int64_t scale)
 }
 
 /* Rule 48(3): A / B with A = surplus * value, truncated to 5 places. */
-static int64_t scottish_transfer(int64_t value, int64_t surplus,
-                                 int64_t vote, int64_t scale)
+static int64_t scottish_transfer(int64_t value, int64_t surplus, int64_t vote,
+                                 int64_t scale)
 {
 	(void)scale;
 	return stv_muldiv_down(value, surplus, vote);
