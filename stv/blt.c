@@ -464,14 +464,16 @@ static stv_status read_ballots(reader *rd, stv_election *e, stv_rkset *set)
 				e->has_equal = 1;
 			len++;
 		}
-		if (len == 0) {
-			e->invalid += w; /* an empty ballot: not a valid vote */
-			continue;
-		}
-		if (e->papers + w > STV_MAX_PAPERS) {
+		/* The cap covers empty ballots too, so that whatever was read
+		 * can be written back and read again. */
+		if (e->papers + e->invalid + w > STV_MAX_PAPERS) {
 			st = fail(rd, wp, "more than %lld ballots in all",
 			          STV_MAX_PAPERS);
 			goto out;
+		}
+		if (len == 0) {
+			e->invalid += w; /* an empty ballot: not a valid vote */
+			continue;
 		}
 		e->papers += w;
 		if ((st = stv_rkset_add(set, r, eq, len, w)) != STV_OK)

@@ -11,6 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+static stv_status copy_view(const stv_election *e, int seats, stv_view *out)
+{
+	size_t nr = e->nranks ? e->nranks : 1;
+
+	out->rk = malloc((e->nrk ? e->nrk : 1) * sizeof *out->rk);
+	out->ranks = malloc(nr * sizeof *out->ranks);
+	out->eq = malloc(nr);
+	if (out->rk == NULL || out->ranks == NULL || out->eq == NULL) {
+		stv_view_free(out);
+		return STV_ERR_NOMEM;
+	}
+	if (e->nrk)
+		memcpy(out->rk, e->rk, e->nrk * sizeof *out->rk);
+	if (e->nranks) {
+		memcpy(out->ranks, e->ranks, e->nranks * sizeof *out->ranks);
+		memcpy(out->eq, e->eq, e->nranks);
+	}
+	out->ncand = e->ncand;
+	out->seats = seats;
+	out->nrk = e->nrk;
+	out->papers = e->papers;
+	return STV_OK;
+}
+
 stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
                          stv_view *out)
 {
@@ -21,6 +45,16 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 	stv_status st = STV_OK;
 
 	memset(out, 0, sizeof *out);
+	int any_withdrawn = 0;
+	for (int i = 0; i < e->ncand; i++)
+		any_withdrawn |= e->withdrawn[i];
+	if (!any_withdrawn && !e->has_equal) {
+		/* Nothing to take out or cut: the election's rankings are
+		 * already distinct, so copy them instead of hashing again. */
+		free(r);
+		free(eq);
+		return copy_view(e, seats, out);
+	}
 	if (r == NULL || eq == NULL) {
 		st = STV_ERR_NOMEM;
 		goto out;
@@ -62,6 +96,13 @@ stv_status stv_view_make(const stv_election *e, int seats, int keep_equal,
 			goto out;
 	}
 	stv_rkset_done(&set);
+	/* Rules index v->ranks + off even for empty rankings: never NULL. */
+	if (set.ranks == NULL &&
+	    ((set.ranks = malloc(sizeof *set.ranks)) == NULL ||
+	     (set.eq = malloc(1)) == NULL)) {
+		st = STV_ERR_NOMEM;
+		goto out;
+	}
 	out->ncand = e->ncand;
 	out->seats = seats;
 	out->rk = set.rk;
