@@ -75,6 +75,9 @@ assert_cand_twice:
 }
 
 static stv_status vnote(stv_count_ctx *c, char **dst, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 3, 0)));
+
+static stv_status vnote(stv_count_ctx *c, char **dst, const char *fmt,
                         va_list ap)
 {
 	char buf[1024], *s;
