@@ -389,5 +389,19 @@ const char *stv_cons_describe(const stv_constraints *k, int cand, char *buf,
 			break;
 		off += (size_t)w;
 	}
+	if (off == 0) {
+		/* In no category: what binds is the minimums of others. */
+		int w = snprintf(buf, n, "the seats left are needed for the "
+		                         "minimums of");
+		for (int g = 0; w > 0 && (size_t)w < n && g < k->ncat; g++)
+			if (k->min[g] > 0) {
+				int x = snprintf(buf + w, n - (size_t)w,
+				                 " %s (min %d)", k->name[g],
+				                 k->min[g]);
+				if (x < 0)
+					break;
+				w += x;
+			}
+	}
 	return buf;
 }

@@ -5,9 +5,43 @@
  */
 #include "stv_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Compares a name with a RON name, ignoring case, '-', '.' and spaces. */
+static int same_loose(const char *name, const char *ron)
+{
+	for (;;) {
+		while (*name == ' ' || *name == '-' || *name == '.' ||
+		       *name == '(' || *name == ')')
+			name++;
+		while (*ron == ' ')
+			ron++;
+		if (*name == '\0' || *ron == '\0')
+			return *name == '\0' && *ron == '\0';
+		if (tolower((unsigned char)*name) != *ron)
+			return 0;
+		name++;
+		ron++;
+	}
+}
+
+int stv_find_ron(const stv_election *e)
+{
+	static const char *const names[] = {
+	    "reopen nominations", "reopen nominations ron", "ron",
+	    "none of these",
+	    "none of the above", "none of these candidates",
+	};
+
+	for (int i = 0; i < e->ncand; i++)
+		for (size_t j = 0; j < sizeof names / sizeof names[0]; j++)
+			if (same_loose(e->names[i], names[j]))
+				return i;
+	return -1;
+}
 
 static stv_result *result_new(const stv_election *e, const stv_options *opt,
                               int seats)
@@ -25,6 +59,7 @@ static stv_result *result_new(const stv_election *e, const stv_options *opt,
 	r->seeded = opt->seeded;
 	r->seed = opt->seed;
 	r->constrained = opt->constraints != NULL;
+	r->ron = stv_find_ron(e);
 	r->names = calloc((size_t)e->ncand, sizeof *r->names);
 	r->withdrawn = malloc((size_t)e->ncand);
 	r->elected = malloc((size_t)e->ncand * sizeof *r->elected);
@@ -147,6 +182,13 @@ stv_status stv_count(const stv_election *e, const stv_options *opt,
 		         c.res->nelected, seats);
 		st = STV_ERR_INVALID;
 	}
+	for (int i = 0; st == STV_OK && i < c.res->nelected; i++)
+		if (c.res->elected[i] == c.res->ron)
+			st = stv_res_note(&c,
+			                  "%s is elected: under the usual rules "
+			                  "the seat it fills is left vacant and "
+			                  "nominations re-open for it",
+			                  c.res->names[c.res->ron]);
 	if (st != STV_OK) {
 		stv_result_free(c.res);
 		return st;

@@ -149,7 +149,12 @@ stv_status stv_result_json(const stv_result *r, char **out)
 			puts_(&b, k++ ? ", " : "");
 			json_str(&b, r->names[i]);
 		}
-	pf(&b, "],\n  \"valid_ballots\": %lld,\n  \"invalid_ballots\": %lld,\n",
+	puts_(&b, "],\n  \"reopen_nominations\": ");
+	if (r->ron >= 0)
+		json_str(&b, r->names[r->ron]);
+	else
+		puts_(&b, "null");
+	pf(&b, ",\n  \"valid_ballots\": %lld,\n  \"invalid_ballots\": %lld,\n",
 	   (long long)r->papers, (long long)r->invalid);
 	puts_(&b, "  \"quota\": ");
 	json_num(&b, r->quota, r->places);
@@ -326,8 +331,9 @@ stv_status stv_result_text(const stv_result *r, char **out)
 					chg[0] = d < 0 ? '-' : '+';
 				}
 			}
-			pf(&b, "  %-*.*s %18s %18s%s\n", w, w, r->names[i], num,
-			   chg, mark);
+			pf(&b, "  %-*.*s %18s %18s%s%s\n", w, w, r->names[i], num,
+			   chg, mark,
+			   i == r->ron ? "  (re-open nominations)" : "");
 		}
 		stv_fmt(num, sizeof num, st->nontransferable, r->places);
 		pf(&b, "  %-*s %18s\n", w, "Non-transferable", num);
@@ -484,6 +490,8 @@ stv_status stv_result_html(const stv_result *r, char **out)
 		html_esc(&b, r->names[i]);
 		if (r->withdrawn[i])
 			puts_(&b, " (withdrawn)");
+		if (i == r->ron)
+			puts_(&b, " (re-open nominations)");
 		puts_(&b, "</th>");
 		for (int s = 0; s < r->nstages; s++) {
 			stv_fmt(num, sizeof num, r->stages[s].votes[i],

@@ -35,10 +35,14 @@ stv_status stv_count_irv(stv_count_ctx *c)
 	uint8_t *out = calloc((size_t)n, 1); /* excluded or withdrawn */
 	uint8_t *state = calloc((size_t)n, 1);
 	int *tied = malloc((size_t)n * sizeof *tied);
+	uint8_t *doomed = calloc((size_t)n, 1);
+	uint8_t *guarded = calloc((size_t)n, 1);
+	int64_t *votes_before = calloc((size_t)n, sizeof *votes_before);
 	stv_status st = STV_OK;
 	int continuing = 0;
 
-	if (!votes || !pos || !out || !state || !tied) {
+	if (!votes || !pos || !out || !state || !tied || !doomed || !guarded ||
+	    !votes_before) {
 		st = STV_ERR_NOMEM;
 		goto done;
 	}
@@ -56,22 +60,30 @@ stv_status stv_count_irv(stv_count_ctx *c)
 		goto done;
 	for (;;) {
 		int64_t active = sum_active(votes, out, n), low = INT64_MAX;
-		int top = -1, excl, ntied = 0;
+		int top = -1, excl, ntied = 0, ndoomed = 0;
 
+		/* Constraints first: a doomed candidate cannot win, so is
+		 * excluded before anything else (docs/stv.md). */
+		if (c->k != NULL)
+			ndoomed = stv_cons_check(c, state, doomed, guarded);
 		for (int i = 0; i < n; i++)
 			if (!out[i] && (top < 0 || votes[i] > votes[top]))
 				top = i;
-		if (continuing == 1 || 2 * votes[top] > active) {
+		if (ndoomed == 0 &&
+		    (continuing == 1 || 2 * votes[top] > active)) {
 			c->res->quota = active / 2 + 1;
 			st = stv_res_elect(c, top);
 			goto done;
 		}
-		/* Fewest votes; ties settled by looking back, then by lot. */
+		/* Fewest votes among the doomed if any, else among the
+		 * unguarded; ties settled by looking back, then by lot. */
 		for (int i = 0; i < n; i++)
-			if (!out[i] && votes[i] < low)
+			if (!out[i] && (ndoomed ? doomed[i] : !guarded[i]) &&
+			    votes[i] < low)
 				low = votes[i];
 		for (int i = 0; i < n; i++)
-			if (!out[i] && votes[i] == low)
+			if (!out[i] && (ndoomed ? doomed[i] : !guarded[i]) &&
+			    votes[i] == low)
 				tied[ntied++] = i;
 		for (int s = c->res->nstages - 2; s >= 0 && ntied > 1; s--) {
 			const int64_t *pv = c->res->stages[s].votes;
@@ -98,6 +110,7 @@ stv_status stv_count_irv(stv_count_ctx *c)
 		out[excl] = 1;
 		state[excl] = STV_EXCLUDED;
 		continuing--;
+		memcpy(votes_before, votes, (size_t)n * sizeof *votes);
 		/* Pass the excluded candidate's ballots on. */
 		for (size_t k = 0; k < v->nrk; k++) {
 			const stv_ranking *r = &v->rk[k];
@@ -117,6 +130,28 @@ stv_status stv_count_irv(stv_count_ctx *c)
 		                        v->papers - sum_active(votes, out, n))) !=
 		    STV_OK)
 			goto done;
+		if (ndoomed) {
+			char why[512];
+
+			st = stv_res_stage_note(
+			    c,
+			    "excluded: %s cannot be elected without breaking "
+			    "a constraint: %s",
+			    c->res->names[excl],
+			    stv_cons_describe(c->k, excl, why, sizeof why));
+		} else if (c->k != NULL && low > 0) {
+			/* Say so when a guarded candidate with fewer votes
+			 * was passed over. */
+			for (int i = 0; i < n && st == STV_OK; i++)
+				if (!out[i] && guarded[i] && votes_before[i] < low)
+					st = stv_res_stage_note(
+					    c,
+					    "%s, with fewer votes, is kept "
+					    "by a constraint",
+					    c->res->names[i]);
+		}
+		if (st != STV_OK)
+			goto done;
 	}
 done:
 	free(votes);
@@ -124,6 +159,9 @@ done:
 	free(out);
 	free(state);
 	free(tied);
+	free(doomed);
+	free(guarded);
+	free(votes_before);
 	if (st == STV_ERR_NOMEM)
 		snprintf(c->err->msg, sizeof c->err->msg, "out of memory");
 	return st;

@@ -90,6 +90,7 @@ struct stv_result {
 	int seeded;
 	uint64_t seed;
 	int constrained; /* 1 if constraints were given */
+	int ron;         /* the "re-open nominations" candidate, or -1 */
 };
 
 /* The state of one count, passed to a rule's function. */
@@ -133,6 +134,12 @@ stv_status stv_res_stage_note(stv_count_ctx *c, const char *fmt, ...)
  * Every draw is recorded as a note naming `what` and the candidates.
  */
 int stv_lot(stv_count_ctx *c, const int *tied, int n, const char *what);
+
+/*
+ * The candidate whose name marks it as "re-open nominations" / "none of
+ * these" (docs/stv.md lists the names), or -1.  With several, the first.
+ */
+int stv_find_ron(const stv_election *e);
 
 /* ---- fixed point helpers ---- */
 
