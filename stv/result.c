@@ -54,24 +54,21 @@ stv_status stv_res_stage(stv_count_ctx *c, stv_action action,
 stv_status stv_res_elect(stv_count_ctx *c, int cand)
 {
 	stv_result *r = c->res;
+	int twice = 0;
 
-
-	if (cand < 0 || cand >= r->ncand || r->nelected >= r->ncand) {
+	for (int i = 0; i < r->nelected; i++)
+		twice |= r->elected[i] == cand;
+	/* A rule electing a candidate twice or out of range is our bug, but
+	 * the library reports it rather than aborting. */
+	if (cand < 0 || cand >= r->ncand || r->nelected >= r->ncand || twice) {
 		snprintf(c->err->msg, sizeof c->err->msg,
 		         "internal error: bad election of candidate %d", cand);
 		return STV_ERR_INVALID;
 	}
-	for (int i = 0; i < r->nelected; i++)
-		if (r->elected[i] == cand)
-			goto assert_cand_twice;
 	r->elected[r->nelected] = cand;
 	r->elected_stage[r->nelected] = r->nstages;
 	r->nelected++;
 	return STV_OK;
-assert_cand_twice:
-	snprintf(c->err->msg, sizeof c->err->msg,
-	         "internal error: candidate %d elected twice", cand);
-	return STV_ERR_INVALID;
 }
 
 static stv_status vnote(stv_count_ctx *c, char **dst, const char *fmt,
