@@ -591,7 +591,7 @@ bc_status bc_brsa_prepare_with_prefix(bc_brsa_variant v,
 	if (msglen > SIZE_MAX - pre)
 		return BC_ERR_RANGE;
 	/* PrepareRandomize: input_msg = msg_prefix || msg; else identity. */
-	if (pre > 0)
+	if (pre > 0 && prefix != NULL) /* both or neither, checked above */
 		memcpy(prepared, prefix, pre);
 	if (msglen > 0)
 		memmove(prepared + pre, msg, msglen);
