@@ -14,6 +14,7 @@
 #include "encode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -85,12 +86,11 @@ bc_status bc_ed25519_public(const uint8_t sk[BC_ED25519_SK_LEN],
 	return st;
 }
 
-bc_status bc_ed25519_sign(const uint8_t sk[BC_ED25519_SK_LEN],
-                          const uint8_t *msg, size_t len,
-                          uint8_t sig[BC_ED25519_SIG_LEN])
+/* Signs with a ready key; the one place Ed25519 signing happens. */
+static bc_status sign_with(EVP_PKEY *pkey, const uint8_t *msg, size_t len,
+                           uint8_t sig[BC_ED25519_SIG_LEN])
 {
 	static const uint8_t empty[1];
-	EVP_PKEY *pkey;
 	EVP_MD_CTX *ctx;
 	size_t n = BC_ED25519_SIG_LEN;
 	bc_status st = BC_ERR_INTERNAL;
@@ -99,12 +99,8 @@ bc_status bc_ed25519_sign(const uint8_t sk[BC_ED25519_SK_LEN],
 		return BC_ERR_INVALID;
 	if (msg == NULL)
 		msg = empty;
-	if ((pkey = private_key(sk)) == NULL)
-		return BC_ERR_INTERNAL;
-	if ((ctx = EVP_MD_CTX_new()) == NULL) {
-		EVP_PKEY_free(pkey);
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return BC_ERR_NOMEM;
-	}
 	/* No digest: Ed25519 is one-shot only (RFC 8032 5.1.6). */
 	if (EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, pkey, NULL) ==
 	        1 &&
@@ -112,8 +108,58 @@ bc_status bc_ed25519_sign(const uint8_t sk[BC_ED25519_SK_LEN],
 	    n == BC_ED25519_SIG_LEN)
 		st = BC_OK;
 	EVP_MD_CTX_free(ctx);
+	return st;
+}
+
+bc_status bc_ed25519_sign(const uint8_t sk[BC_ED25519_SK_LEN],
+                          const uint8_t *msg, size_t len,
+                          uint8_t sig[BC_ED25519_SIG_LEN])
+{
+	EVP_PKEY *pkey;
+	bc_status st;
+
+	if (msg == NULL && len > 0)
+		return BC_ERR_INVALID;
+	if ((pkey = private_key(sk)) == NULL)
+		return BC_ERR_INTERNAL;
+	st = sign_with(pkey, msg, len, sig);
 	EVP_PKEY_free(pkey);
 	return st;
+}
+
+struct bc_ed25519_signer {
+	EVP_PKEY *pkey;
+};
+
+bc_status bc_ed25519_signer_new(const uint8_t sk[BC_ED25519_SK_LEN],
+                                bc_ed25519_signer **out)
+{
+	bc_ed25519_signer *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return BC_ERR_NOMEM;
+	if ((s->pkey = private_key(sk)) == NULL) {
+		free(s);
+		return BC_ERR_INTERNAL;
+	}
+	*out = s;
+	return BC_OK;
+}
+
+bc_status bc_ed25519_signer_sign(const bc_ed25519_signer *s,
+                                 const uint8_t *msg, size_t len,
+                                 uint8_t sig[BC_ED25519_SIG_LEN])
+{
+	return sign_with(s->pkey, msg, len, sig);
+}
+
+void bc_ed25519_signer_free(bc_ed25519_signer *s)
+{
+	if (s == NULL)
+		return;
+	EVP_PKEY_free(s->pkey); /* OpenSSL clears the private key */
+	free(s);
 }
 
 bc_status bc_ed25519_verify(const uint8_t pk[BC_ED25519_PK_LEN],

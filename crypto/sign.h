@@ -31,6 +31,21 @@ bc_status bc_ed25519_sign(const uint8_t sk[BC_ED25519_SK_LEN],
                           const uint8_t *msg, size_t len,
                           uint8_t sig[BC_ED25519_SIG_LEN]) BC_MUST_CHECK;
 /*
+ * A signing key made ready once, for a signer that signs often (the
+ * board key signs a receipt per cast): bc_ed25519_sign rebuilds the key
+ * on every call, which costs as much as the signature itself.  A signer
+ * may sign from several threads at once.  Free with
+ * bc_ed25519_signer_free, which clears the key.  OUT: *out.
+ */
+typedef struct bc_ed25519_signer bc_ed25519_signer;
+bc_status bc_ed25519_signer_new(const uint8_t sk[BC_ED25519_SK_LEN],
+                                bc_ed25519_signer **out) BC_MUST_CHECK;
+bc_status bc_ed25519_signer_sign(const bc_ed25519_signer *s,
+                                 const uint8_t *msg, size_t len,
+                                 uint8_t sig[BC_ED25519_SIG_LEN]) BC_MUST_CHECK;
+void bc_ed25519_signer_free(bc_ed25519_signer *s);
+
+/*
  * RFC 8032 5.1.7 (OpenSSL's checks: S < L, R and A decodable, encodings
  * compared).  BC_OK, or BC_ERR_VERIFY for any bad signature, key or
  * message.

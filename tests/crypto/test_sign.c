@@ -65,6 +65,17 @@ static void test_rfc8032(void)
 		CHECK(memcmp(sig, want_sig, 64) == 0);
 		CHECK(bc_ed25519_verify(pk, msg, mlen, want_sig) == BC_OK);
 
+		/* The ready-made signer gives the same (deterministic)
+		 * signature as the RFC. */
+		bc_ed25519_signer *signer = NULL;
+		uint8_t sig2[64] = {0};
+		CHECK(bc_ed25519_signer_new(sk, &signer) == BC_OK);
+		if (signer != NULL)
+			CHECK(bc_ed25519_signer_sign(signer, mlen ? msg : NULL,
+			                             mlen, sig2) == BC_OK);
+		CHECK(memcmp(sig2, want_sig, 64) == 0);
+		bc_ed25519_signer_free(signer);
+
 		/* Every single-bit forgery of the signature and the key. */
 		for (size_t b = 0; b < 512; b++) {
 			flip(sig, b);
