@@ -644,97 +644,55 @@ int64_t stv_election_invalid(const stv_election *e)
 
 /* ---- writer ---- */
 
-typedef struct {
-	char *s;
-	size_t n, cap;
-	int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void sb_add(sbuf *b, const char *fmt, ...)
+static void sb_quoted(stv_sb *b, const char *s)
 {
-	va_list ap;
-	int k;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if (k >= 0 && (size_t)k < b->cap - b->n) {
-			b->n += (size_t)k;
-			return;
-		}
-		size_t cap = b->cap * 2 + (size_t)k + 64;
-		char *s = realloc(b->s, cap);
-		if (s == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
+	stv_sb_puts(b, "\"");
+	for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
+		stv_sb_put(b, s, (size_t)(q - s));
+		stv_sb_puts(b, "\"\"");
 	}
-}
-
-static void sb_quoted(sbuf *b, const char *s)
-{
-	sb_add(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			sb_add(b, "\"\"");
-		else
-			sb_add(b, "%c", *s);
-	}
-	sb_add(b, "\"\n");
+	stv_sb_puts(b, s);
+	stv_sb_puts(b, "\"\n");
 }
 
 stv_status stv_blt_write(const stv_election *e, char **out, size_t *outlen)
 {
-	sbuf b = {malloc(4096), 0, 4096, 0};
+	stv_sb b = {0};
 	int any = 0;
-
-	if (b.s == NULL)
-		return STV_ERR_NOMEM;
-	b.s[0] = '\0';
-	sb_add(&b, "%d %d\n", e->ncand, e->seats);
+	stv_status st;
+	stv_sb_printf(&b, "%d %d\n", e->ncand, e->seats);
 	for (int i = 0; i < e->ncand; i++)
 		if (e->withdrawn[i]) {
-			sb_add(&b, "%s-%d", any ? " " : "", i + 1);
+			stv_sb_printf(&b, "%s-%d", any ? " " : "", i + 1);
 			any = 1;
 		}
 	if (any)
-		sb_add(&b, "\n");
+		stv_sb_printf(&b, "\n");
 	if (e->tie_order) {
-		sb_add(&b, "[tie");
+		stv_sb_printf(&b, "[tie");
 		for (int pos = 0; pos < e->ncand; pos++)
 			for (int i = 0; i < e->ncand; i++)
 				if (e->tie_order[i] == pos)
-					sb_add(&b, " %d", i + 1);
-		sb_add(&b, "]\n");
+					stv_sb_printf(&b, " %d", i + 1);
+		stv_sb_printf(&b, "]\n");
 	}
 	for (size_t k = 0; k < e->nrk; k++) {
 		const stv_ranking *r = &e->rk[k];
 
-		sb_add(&b, "%lld", (long long)r->weight);
+		stv_sb_printf(&b, "%lld", (long long)r->weight);
 		for (uint32_t i = 0; i < r->len; i++)
-			sb_add(&b, "%s%d", e->eq[r->off + i] ? "=" : " ",
+			stv_sb_printf(&b, "%s%d", e->eq[r->off + i] ? "=" : " ",
 			       e->ranks[r->off + i] + 1);
-		sb_add(&b, " 0\n");
+		stv_sb_printf(&b, " 0\n");
 	}
 	if (e->invalid > 0)
-		sb_add(&b, "%lld 0\n", (long long)e->invalid);
-	sb_add(&b, "0\n");
+		stv_sb_printf(&b, "%lld 0\n", (long long)e->invalid);
+	stv_sb_printf(&b, "0\n");
 	for (int i = 0; i < e->ncand; i++)
 		sb_quoted(&b, e->names[i]);
 	sb_quoted(&b, e->title ? e->title : "");
-	if (b.oom) {
-		free(b.s);
-		return STV_ERR_NOMEM;
-	}
-	*out = b.s;
+	if ((st = stv_sb_finish(&b, out)) != STV_OK)
+		return st;
 	if (outlen)
 		*outlen = b.n;
 	return STV_OK;

@@ -141,6 +141,25 @@ int stv_lot(stv_count_ctx *c, const int *tied, int n, const char *what);
  */
 int stv_find_ron(const stv_election *e);
 
+/* ---- a growing string (strbuf.c) ---- */
+
+typedef struct {
+	char *s;
+	size_t n, cap;
+	int oom; /* an allocation failed; reported by stv_sb_finish */
+} stv_sb;
+
+void stv_sb_put(stv_sb *b, const char *s, size_t n);
+void stv_sb_puts(stv_sb *b, const char *s);
+void stv_sb_printf(stv_sb *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* s as a JSON string (RFC 8259 escapes; UTF-8 passes through). */
+void stv_sb_json_str(stv_sb *b, const char *s);
+/* s with &, <, >, " and ' escaped for HTML text and attributes. */
+void stv_sb_html(stv_sb *b, const char *s);
+/* OUT: *out, the NUL-terminated text (caller frees), or NOMEM. */
+stv_status stv_sb_finish(stv_sb *b, char **out) STV_MUST_CHECK;
+
 /* ---- fixed point helpers ---- */
 
 int64_t stv_pow10(int places);
@@ -178,6 +197,14 @@ int stv_cons_check(const stv_count_ctx *c, const uint8_t *state,
 /* Whether the seats can still be filled within every constraint. */
 int stv_cons_feasible(const stv_constraints *k, int seats,
                       const uint8_t *state);
+/*
+ * One category, "earlier-places", holding the candidates with kept[i] set,
+ * with a minimum of all of them: the ordered-list method's way of keeping
+ * every earlier winner elected.  OUT: *out, freed with
+ * stv_constraints_free.
+ */
+stv_status stv_constraints_kept(const stv_election *e, const uint8_t *kept,
+                                stv_constraints **out) STV_MUST_CHECK;
 /* Writes "women (min 2, max 9), north (min 0, max 1)" for cand into buf. */
 const char *stv_cons_describe(const stv_constraints *k, int cand, char *buf,
                               size_t n);
