@@ -405,3 +405,29 @@ const char *stv_cons_describe(const stv_constraints *k, int cand, char *buf,
 	}
 	return buf;
 }
+
+stv_status stv_constraints_kept(const stv_election *e, const uint8_t *kept,
+                                stv_constraints **out)
+{
+	stv_constraints *k = calloc(1, sizeof *k);
+	int n = 0;
+
+	*out = NULL;
+	if (k == NULL ||
+	    (k->sig = calloc((size_t)e->ncand, sizeof *k->sig)) == NULL ||
+	    (k->name[0] = strdup("earlier-places")) == NULL) {
+		stv_constraints_free(k);
+		return STV_ERR_NOMEM;
+	}
+	k->ncand = e->ncand;
+	k->ncat = 1;
+	for (int i = 0; i < e->ncand; i++)
+		if (kept[i]) {
+			k->sig[i] = 1;
+			n++;
+		}
+	k->min[0] = n;
+	k->max[0] = e->ncand;
+	*out = k;
+	return STV_OK;
+}

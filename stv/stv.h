@@ -123,6 +123,55 @@ stv_status stv_result_json(const stv_result *r, char **out) STV_MUST_CHECK;
 stv_status stv_result_text(const stv_result *r, char **out) STV_MUST_CHECK;
 stv_status stv_result_html(const stv_result *r, char **out) STV_MUST_CHECK;
 
+/*
+ * Ordered lists: a full ranking of the candidates by repeated counts with
+ * one more seat each time, every earlier winner kept (docs/stv.md,
+ * "Ordered lists").  opt->seats is ignored; opt->constraints must be
+ * NULL.  OUT: *out, freed with stv_list_free.
+ */
+typedef struct stv_list stv_list;
+stv_status stv_count_list(const stv_election *e, const stv_options *opt,
+                          stv_list **out, stv_error *err) STV_MUST_CHECK;
+void stv_list_free(stv_list *l);
+int stv_list_length(const stv_list *l);
+int stv_list_at(const stv_list *l, int place); /* candidate, 0-based */
+/* The count that gave place (0-based); NULL for the last place. Borrowed. */
+const stv_result *stv_list_count(const stv_list *l, int place);
+stv_status stv_list_json(const stv_list *l, char **out) STV_MUST_CHECK;
+stv_status stv_list_text(const stv_list *l, char **out) STV_MUST_CHECK;
+stv_status stv_list_html(const stv_list *l, char **out) STV_MUST_CHECK;
+
+/*
+ * Referendums and yes/no questions: candidate 1 is "yes", candidate 2 is
+ * "no", an optional candidate 3 is "abstain"; a ballot counts for its
+ * first preference and a blank ballot is an abstention.  The question
+ * passes when yes / base reaches num/den (more than it, if strict),
+ * where base is yes + no, plus the abstentions if they count.
+ */
+typedef struct {
+	int64_t num, den;      /* the threshold fraction, 0 < num/den < 1 */
+	int strict;            /* 1: more than; 0: at least */
+	int abstentions_count; /* 1: abstentions are in the base */
+} stv_threshold;
+typedef struct {
+	int64_t yes, no, abstain; /* papers (weights summed) */
+	int64_t base;
+	stv_threshold t;
+	int passed;
+	char *names[3]; /* yes, no, abstain option names */
+	char *title;
+} stv_referendum;
+stv_status stv_count_referendum(const stv_election *e, const stv_threshold *t,
+                                stv_referendum *out,
+                                stv_error *err) STV_MUST_CHECK;
+void stv_referendum_clear(stv_referendum *r);
+stv_status stv_referendum_json(const stv_referendum *r,
+                               char **out) STV_MUST_CHECK;
+stv_status stv_referendum_text(const stv_referendum *r,
+                               char **out) STV_MUST_CHECK;
+stv_status stv_referendum_html(const stv_referendum *r,
+                               char **out) STV_MUST_CHECK;
+
 int stv_result_elected_count(const stv_result *r);
 int stv_result_elected(const stv_result *r, int i); /* candidate index */
 int stv_result_stages(const stv_result *r);

@@ -13,14 +13,23 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: verifier count [--rule RULE] [--seats N] "
-	      "[--format json|text|html]\n"
-	      "                      [--seed S] [--categories FILE] "
+	fputs("usage: verifier count [--method stv|ordered-list|referendum] "
+	      "[--rule RULE]\n"
+	      "                      [--seats N] [--format json|text|html] "
+	      "[--seed S]\n"
+	      "                      [--categories FILE] [--threshold N/D] "
+	      "[--more-than]\n"
+	      "                      [--abstentions counted|excluded] "
 	      "[--output FILE] FILE.blt\n"
 	      "\n"
 	      "Counts the ballots in FILE.blt ('-' reads standard input) and "
 	      "prints the result.\n"
 	      "\n"
+	      "  --method M         stv (default): elect --seats candidates;\n"
+	      "                     ordered-list: rank every candidate by "
+	      "repeated counts;\n"
+	      "                     referendum: candidate 1 is yes, 2 no, "
+	      "3 (optional) abstain\n"
 	      "  --rule RULE        scottish-stv (default), meek, wigm, "
 	      "ers97 or irv\n"
 	      "  --seats N          seats to fill (default: the file's "
@@ -33,6 +42,14 @@ static void usage(FILE *f)
 	      "                     file's [tie] line, else in the file\n"
 	      "  --categories FILE  candidates' categories and constraints "
 	      "(docs/stv.md)\n"
+	      "  --threshold N/D    referendum: the fraction of the base yes "
+	      "must reach\n"
+	      "                     (default 1/2 with --more-than: a simple "
+	      "majority)\n"
+	      "  --more-than        referendum: yes must exceed the "
+	      "threshold, not just reach it\n"
+	      "  --abstentions A    referendum: 'excluded' (default) or "
+	      "'counted' in the base\n"
 	      "  --output FILE      write the result to FILE instead of "
 	      "standard output\n"
 	      "  --help             this text\n"
@@ -67,6 +84,10 @@ int cmd_count(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'S'},
 	    {"categories", required_argument, NULL, 'c'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"method", required_argument, NULL, 'm'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"more-than", no_argument, NULL, 'M'},
+	    {"abstentions", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -80,9 +101,12 @@ int cmd_count(int argc, char **argv)
 	size_t len;
 	int ch, rc = VX_OK;
 	uint64_t u;
+	const char *method = "stv";
+	stv_threshold thr = {1, 2, 0, 0};
+	int thr_given = 0, strict_given = 0;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "r:s:f:S:c:o:h", longopts,
+	while ((ch = getopt_long(argc, argv, "r:s:f:S:c:o:m:t:Ma:h", longopts,
 	                         NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -132,6 +156,56 @@ int cmd_count(int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
+		case 'm':
+			if (strcmp(optarg, "stv") &&
+			    strcmp(optarg, "ordered-list") &&
+			    strcmp(optarg, "referendum")) {
+				fprintf(stderr,
+				        "verifier count: unknown method '%s' "
+				        "(stv, ordered-list, referendum)\n",
+				        optarg);
+				return VX_USAGE;
+			}
+			method = optarg;
+			break;
+		case 't': {
+			char *slash = strchr(optarg, '/');
+			uint64_t num, den;
+
+			if (slash == NULL) {
+				fprintf(stderr, "verifier count: --threshold "
+				                "needs N/D, e.g. 2/3\n");
+				return VX_USAGE;
+			}
+			*slash = '\0';
+			if (parse_u64(optarg, &num) != 0 ||
+			    parse_u64(slash + 1, &den) != 0 || num == 0 ||
+			    den > 1000000 || num >= den) {
+				fprintf(stderr,
+				        "verifier count: --threshold needs N/D "
+				        "with 0 < N < D <= 1000000\n");
+				return VX_USAGE;
+			}
+			thr.num = (int64_t)num;
+			thr.den = (int64_t)den;
+			thr_given = 1;
+			break;
+		}
+		case 'M':
+			strict_given = 1;
+			break;
+		case 'a':
+			if (strcmp(optarg, "counted") == 0)
+				thr.abstentions_count = 1;
+			else if (strcmp(optarg, "excluded") == 0)
+				thr.abstentions_count = 0;
+			else {
+				fprintf(stderr,
+				        "verifier count: --abstentions is "
+				        "'counted' or 'excluded'\n");
+				return VX_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return VX_OK;
@@ -178,15 +252,47 @@ int cmd_count(int argc, char **argv)
 		}
 		opt.constraints = k;
 	}
-	if (stv_count(e, &opt, &r, &err) != STV_OK) {
-		fprintf(stderr, "verifier count: %s: cannot count: %s\n", path,
-		        err.msg);
-		rc = VX_FAIL;
-		goto out;
+	/* A simple majority unless a threshold is given; --more-than makes
+	 * any threshold strict. */
+	thr.strict = thr_given ? strict_given : 1;
+	stv_status st;
+	if (strcmp(method, "referendum") == 0) {
+		stv_referendum ref;
+
+		if (stv_count_referendum(e, &thr, &ref, &err) != STV_OK) {
+			fprintf(stderr, "verifier count: %s: cannot count: %s\n",
+			        path, err.msg);
+			rc = VX_FAIL;
+			goto out;
+		}
+		st = strcmp(format, "json") == 0   ? stv_referendum_json(&ref, &text)
+		     : strcmp(format, "text") == 0 ? stv_referendum_text(&ref, &text)
+		                                   : stv_referendum_html(&ref, &text);
+		stv_referendum_clear(&ref);
+	} else if (strcmp(method, "ordered-list") == 0) {
+		stv_list *l = NULL;
+
+		if (stv_count_list(e, &opt, &l, &err) != STV_OK) {
+			fprintf(stderr, "verifier count: %s: cannot count: %s\n",
+			        path, err.msg);
+			rc = VX_FAIL;
+			goto out;
+		}
+		st = strcmp(format, "json") == 0   ? stv_list_json(l, &text)
+		     : strcmp(format, "text") == 0 ? stv_list_text(l, &text)
+		                                   : stv_list_html(l, &text);
+		stv_list_free(l);
+	} else {
+		if (stv_count(e, &opt, &r, &err) != STV_OK) {
+			fprintf(stderr, "verifier count: %s: cannot count: %s\n",
+			        path, err.msg);
+			rc = VX_FAIL;
+			goto out;
+		}
+		st = strcmp(format, "json") == 0   ? stv_result_json(r, &text)
+		     : strcmp(format, "text") == 0 ? stv_result_text(r, &text)
+		                                   : stv_result_html(r, &text);
 	}
-	stv_status st = strcmp(format, "json") == 0   ? stv_result_json(r, &text)
-	                : strcmp(format, "text") == 0 ? stv_result_text(r, &text)
-	                                              : stv_result_html(r, &text);
 	if (st != STV_OK) {
 		fprintf(stderr, "verifier count: out of memory\n");
 		rc = VX_FAIL;
