@@ -1,7 +1,7 @@
 /*
  * routes.c: the route table of docs/api.md, its matching, and the
- * handlers that live here (health, the test route, and the stand-in for
- * routes whose handler is not written yet).
+ * handlers that live here (health and the test route).  The others are
+ * in handlers.h.
  *
  * To add a route or give one its real handler: change its row.  The
  * columns are those of struct bd_route (routes.h): method, pattern,
@@ -15,10 +15,10 @@
 #include <time.h>
 
 #include "http.h"
+#include "handlers.h"
 #include "routes.h"
 
 static bd_handler bd_h_healthz;
-static bd_handler bd_h_not_implemented;
 static bd_handler bd_h_test_async;
 
 /* clang-format off */
@@ -41,7 +41,6 @@ static bd_handler bd_h_test_async;
 #define K64	(64u * 1024u)
 #define K128	(128u * 1024u)
 #define M16	(16u * 1024u * 1024u)
-#define TODO	bd_h_not_implemented
 
 /*
  * The cast route's limit is above the default 64 KiB: a sealed ballot
@@ -50,31 +49,31 @@ static bd_handler bd_h_test_async;
  */
 const struct bd_route bd_routes[] = {
 /* Organiser. */
-{ POST, "/polls",                         ORG, JSON, K64, OBJ, NULL, 0, TODO },
-{ POST, "/polls/{id}/roll",               ORG, CSV,  M16, RAW, NULL, 0, TODO },
-{ POST, "/polls/{id}/ceremony",         ORG, JSON, K64, OBJ, "", STRICT, TODO },
-{ POST, "/polls/{id}/open",             ORG, JSON, K64, OBJ, "", STRICT, TODO },
-{ POST, "/polls/{id}/close",            ORG, JSON, K64, OBJ, "", STRICT, TODO },
+{ POST, "/polls",                         ORG, JSON, K64, OBJ, NULL, 0, bd_h_poll_create },
+{ POST, "/polls/{id}/roll",               ORG, CSV,  M16, RAW, NULL, 0, bd_h_roll_import },
+{ POST, "/polls/{id}/ceremony",         ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_ceremony },
+{ POST, "/polls/{id}/open",             ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_open },
+{ POST, "/polls/{id}/close",            ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_close },
 { PUT,  "/polls/{id}/schedule",           ORG, JSON, K64, OBJ,
-	"opens closes", STRICT, TODO },
+	"opens closes", STRICT, bd_h_poll_schedule },
 /* Trustees. */
 { POST, "/polls/{id}/ceremony/messages",  TRUSTEE, JSON, K64, OBJ,
-	"kind from to body sig", STRICT, TODO },
-{ GET,  "/polls/{id}/ceremony/messages",  ANY, NULL, 0, NONE, NULL, 0, TODO },
+	"kind from to body sig", STRICT, bd_h_ceremony_post },
+{ GET,  "/polls/{id}/ceremony/messages",  ANY, NULL, 0, NONE, NULL, 0, bd_h_ceremony_get },
 /* Voters. */
 { POST, "/polls/{id}/tokens",             VOTER, JSON, K64, OBJ,
-	"credential blinded", STRICT, TODO },
+	"credential blinded", STRICT, bd_h_token },
 { POST, "/polls/{id}/casts",              ANY, JSON, K128, OBJ,
-	"class token sig ballot", STRICT | NOADDR, TODO },
+	"class token sig ballot", STRICT | NOADDR, bd_h_cast },
 /* Everyone. */
-{ GET,  "/polls/{id}",                    ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/status",             ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/board/sth",          ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/board/inclusion",    ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/board/consistency",  ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/board/entries",      ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/issuance",           ANY, NULL, 0, NONE, NULL, 0, TODO },
-{ GET,  "/polls/{id}/states",             ANY, NULL, 0, NONE, NULL, 0, TODO },
+{ GET,  "/polls/{id}",                    ANY, NULL, 0, NONE, NULL, 0, bd_h_poll_get },
+{ GET,  "/polls/{id}/status",             ANY, NULL, 0, NONE, NULL, 0, bd_h_poll_status },
+{ GET,  "/polls/{id}/board/sth",          ANY, NULL, 0, NONE, NULL, 0, bd_h_board_sth },
+{ GET,  "/polls/{id}/board/inclusion",    ANY, NULL, 0, NONE, NULL, 0, bd_h_board_inclusion },
+{ GET,  "/polls/{id}/board/consistency",  ANY, NULL, 0, NONE, NULL, 0, bd_h_board_consistency },
+{ GET,  "/polls/{id}/board/entries",      ANY, NULL, 0, NONE, NULL, 0, bd_h_board_entries },
+{ GET,  "/polls/{id}/issuance",           ANY, NULL, 0, NONE, NULL, 0, bd_h_issuance },
+{ GET,  "/polls/{id}/states",             ANY, NULL, 0, NONE, NULL, 0, bd_h_states },
 { GET,  "/healthz",                       ANY, NULL, 0, NONE, NULL, 0,
 	bd_h_healthz },
 /* Tests only (test_routes = true): an answer from another thread. */
@@ -203,12 +202,6 @@ char *bd_methods_list(unsigned methods, char *buf, size_t len)
 static void bd_h_healthz(struct bd_req *req)
 {
 	bd_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
-}
-
-static void bd_h_not_implemented(struct bd_req *req)
-{
-	bd_reply_error(req, 501, "not_implemented",
-	               "this route is not implemented yet");
 }
 
 struct bd_test_async {
