@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps
+# The browser tests' one npm package (playwright-core, pinned in the
+# lock file; it drives Debian's Chromium and downloads no browser).
+(cd tests/web && npm ci --silent --no-audit --no-fund)
 jobs=$(nproc)
 run() { # build-dir cmake-options...
 	local dir=$1
