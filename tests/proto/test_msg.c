@@ -168,10 +168,11 @@ static void messages(void)
 	free(t);
 
 	{
-		char sthtext[1024];
+		char *sthtext = strdup(body);
+		int n;
 
-		snprintf(sthtext, sizeof sthtext, "%s", body);
-		snprintf(body, sizeof body,
+		CHECK(sthtext != NULL);
+		n = snprintf(body, sizeof body,
 		         "{\"poll\":\"committee-2026\",\"poll_hash\":\"%s\","
 		         "\"leaf_index\":41,\"leaf_hash\":\"%s\",\"sth\":%s,"
 		         "\"inclusion\":[\"%s\"],\"receipt_sig\":\"%s\","
@@ -180,10 +181,12 @@ static void messages(void)
 		         "aaaaaaaaaaa",
 		         "0123456789bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 		         "bbbbbbbbbbb",
-		         sthtext,
+		         sthtext ? sthtext : "",
 		         "ddddddddddddddddddddddddddddddddddddddddddddddddddddd"
 		         "ddddddddddd",
 		         bsig);
+		CHECK(n > 0 && (size_t)n < sizeof body);
+		free(sthtext);
 	}
 	CHECK(proto_receipt_decode(body, strlen(body), &rc, &err) == PROTO_OK);
 	if (err.msg[0])
