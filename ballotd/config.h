@@ -44,6 +44,12 @@ struct bd_config {
 	unsigned timeout;          /* seconds, idle or slow */
 	unsigned shutdown_timeout; /* seconds */
 	int test_routes;           /* bool: /_test/ routes */
+	/*
+	 * bool: POST /polls/{id}/_test/election-key sets the election key
+	 * without trustees.  TESTS AND DEMOS ONLY: it lets the organiser
+	 * decrypt every ballot.  Off by default.
+	 */
+	int test_election_key;
 };
 
 /* Fills *cfg with the documented defaults. */

@@ -17,9 +17,11 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "app_int.h"
 #include "bcrypto.h"
 #include "config.h"
 #include "log.h"
+#include "schedule.h"
 #include "server.h"
 
 #define BD_MAX_FLAGS 32
@@ -78,6 +80,44 @@ static void bd_raise_nofile(void)
 	}
 }
 
+/* What the server's hooks share: the app and the scheduler. */
+struct bd_main {
+	struct bd_app app;
+	struct bd_sched *sched;
+};
+
+/* Each loop's context: its own store reader and caches. */
+static void *bd_thread_init(void *arg, unsigned index)
+{
+	struct bd_main *m = arg;
+	struct bd_tctx *tc;
+
+	if ((tc = bd_tctx_new(&m->app)) == NULL)
+		bd_fatalx("loop %u: cannot open its store reader", index);
+	return tc;
+}
+
+static void bd_thread_fini(void *arg, void *ctx)
+{
+	(void)arg;
+	bd_tctx_free(ctx);
+}
+
+/*
+ * After every loop stopped: no request is left to answer, so the
+ * scheduler stops, then the store lets its writer drain (every accepted
+ * cast gets its callback) and closes the file.
+ */
+static void bd_shutdown(void *arg)
+{
+	struct bd_main *m = arg;
+
+	bd_sched_stop(m->sched);
+	m->sched = NULL;
+	store_close(m->app.store);
+	m->app.store = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,6 +139,9 @@ int main(int argc, char **argv)
 	} flags[BD_MAX_FLAGS];
 	struct bd_config cfg;
 	struct bd_server *srv = NULL;
+	struct bd_server_hooks hooks;
+	struct bd_main m;
+	store_error serr;
 	const char *config_file = NULL, *key = NULL;
 	char errbuf[PATH_MAX + 256];
 	uint8_t org_hash[32];
@@ -203,17 +246,34 @@ int main(int argc, char **argv)
 
 	bd_log_init(cfg.log_level);
 	event_set_log_callback(bd_event_log);
-	if (bd_server_new(&cfg, NULL, org_hash, &srv, errbuf, sizeof(errbuf)) ==
-	    -1)
+	/* After the signal mask: the store's writer thread inherits it. */
+	memset(&m, 0, sizeof(m));
+	m.app.cfg = &cfg;
+	if (store_open(cfg.db, &m.app.store, &serr) != STORE_OK)
+		errx(1, "%s: %s", cfg.db, serr.msg);
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.arg = &m;
+	hooks.thread_init = bd_thread_init;
+	hooks.thread_fini = bd_thread_fini;
+	hooks.shutdown = bd_shutdown;
+	if (bd_server_new(&cfg, &hooks, org_hash, &srv, errbuf,
+	                  sizeof(errbuf)) == -1) {
+		store_close(m.app.store);
 		errx(1, "%s", errbuf);
+	}
 	bc_wipe(org_hash, sizeof(org_hash));
 	if (bd_server_start(srv, errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
+	if (bd_sched_start(m.app.store, &m.sched, errbuf, sizeof(errbuf)) == -1)
+		bd_log_warn("%s: polls will not open or close on time", errbuf);
 
 	/* From here on the daemon is up: the log, not err(3). */
 	bd_log_info("ballotd %s: %u threads, database %s%s", BALLOTD_VERSION,
 	            cfg.threads, cfg.db,
 	            cfg.test_routes ? ", test routes on" : "");
+	if (cfg.test_election_key)
+		bd_log_warn("test_election_key = true: the organiser can set "
+		            "any election key; FOR TESTS AND DEMOS ONLY");
 	if (bd_server_https_addr(srv) != NULL)
 		bd_log_info("listening on https://%s",
 		            bd_server_https_addr(srv));

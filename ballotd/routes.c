@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_int.h"
 #include "http.h"
 #include "handlers.h"
 #include "routes.h"
@@ -51,7 +52,8 @@ const struct bd_route bd_routes[] = {
 /* Organiser. */
 { POST, "/polls",                         ORG, JSON, K64, OBJ, NULL, 0, bd_h_poll_create },
 { POST, "/polls/{id}/roll",               ORG, CSV,  M16, RAW, NULL, 0, bd_h_roll_import },
-{ POST, "/polls/{id}/ceremony",         ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_ceremony },
+/* {} or {"allow_small_classes": true}: the handler checks the members. */
+{ POST, "/polls/{id}/ceremony",         ORG, JSON, K64, OBJ, NULL, 0, bd_h_poll_ceremony },
 { POST, "/polls/{id}/open",             ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_open },
 { POST, "/polls/{id}/close",            ORG, JSON, K64, OBJ, "", STRICT, bd_h_poll_close },
 { PUT,  "/polls/{id}/schedule",           ORG, JSON, K64, OBJ,
@@ -76,6 +78,9 @@ const struct bd_route bd_routes[] = {
 { GET,  "/polls/{id}/states",             ANY, NULL, 0, NONE, NULL, 0, bd_h_states },
 { GET,  "/healthz",                       ANY, NULL, 0, NONE, NULL, 0,
 	bd_h_healthz },
+/* Tests and demos only: 404 unless test_election_key = true. */
+{ POST, "/polls/{id}/_test/election-key", ORG, JSON, K64, OBJ,
+	"election_key", STRICT, bd_h_test_election_key },
 /* Tests only (test_routes = true): an answer from another thread. */
 { GET,  "/_test/async",                   ANY, NULL, 0, NONE, NULL, TEST,
 	bd_h_test_async },
