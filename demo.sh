@@ -61,7 +61,7 @@ cat >"$demo/poll.json" <<EOF
   "format": "ballot-poll/1",
   "id": "$poll",
   "title": "Demo society elections 2026",
-  "revoting": true,
+  "revoting": false,
   "ballot_size": 1024,
   "min_class_size": 10,
   "contests": [
