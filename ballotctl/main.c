@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "ctl.h"
+#include "record.h"
 #include "trustee.h"
 
 #define NEEDS_ORG 1u /* sends the organiser credential */
@@ -98,6 +99,15 @@ static const struct ctl_cmd ctl_cmds[] = {
   "Prints the board entries A..B-1 (at most 1000 at a time; default\n"
   "from 0, and as many as the server gives), each with its leaf hash\n"
   "computed here from the entry's bytes.\n" },
+{ "tally", "POLL --out DIR", 1, POLL_ARG, {{"out", 1, 1}}, ctl_cmd_tally,
+  "After the close and k trustees' releases: rebuilds the election key,\n"
+  "decrypts and checks every ballot, counts every contest and writes the\n"
+  "election record (docs/record.md) to DIR and DIR.record.tar.\n"
+  "  --out DIR   the record's directory (must not exist)\n" },
+{ "publish", "POLL RECORD.tar", 2, NEEDS_ORG | POLL_ARG, {{0}},
+  ctl_cmd_publish,
+  "Uploads the record tarball that tally wrote; the poll becomes\n"
+  "published and the record is served at /polls/POLL/record.tar.\n" },
 };
 /* clang-format on */
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

@@ -19,5 +19,7 @@ bd_handler bd_h_token, bd_h_cast;
 bd_handler bd_h_poll_get, bd_h_poll_status, bd_h_board_sth,
     bd_h_board_inclusion, bd_h_board_consistency, bd_h_board_entries,
     bd_h_issuance, bd_h_states;
+/* h_record.c: the signed heads' list and the published record. */
+bd_handler bd_h_board_sths, bd_h_record_post, bd_h_record_get;
 
 #endif

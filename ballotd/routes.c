@@ -76,6 +76,10 @@ const struct bd_route bd_routes[] = {
 { GET,  "/polls/{id}/board/entries",      ANY, NULL, 0, NONE, NULL, 0, bd_h_board_entries },
 { GET,  "/polls/{id}/issuance",           ANY, NULL, 0, NONE, NULL, 0, bd_h_issuance },
 { GET,  "/polls/{id}/states",             ANY, NULL, 0, NONE, NULL, 0, bd_h_states },
+{ GET,  "/polls/{id}/board/sths",         ANY, NULL, 0, NONE, NULL, 0, bd_h_board_sths },
+{ GET,  "/polls/{id}/record.tar",         ANY, NULL, 0, NONE, NULL, 0, bd_h_record_get },
+/* The record: 256 MiB (the server's max_body must allow it too). */
+{ POST, "/polls/{id}/record",             ORG, "application/x-tar", 256u << 20, RAW, NULL, 0, bd_h_record_post },
 { GET,  "/healthz",                       ANY, NULL, 0, NONE, NULL, 0,
 	bd_h_healthz },
 /* Tests and demos only: 404 unless test_election_key = true. */

@@ -1521,3 +1521,159 @@ store_status store_status_counts(store_reader *r, const char *poll,
 	sqlite3_bind_int64(st, 1, pid);
 	return rows(r, st, counts_row, &c, err);
 }
+
+/* ---------------------------------------------------------------- */
+/* The published record (docs/record.md) and the list of tree heads. */
+
+store_status store_sths(store_reader *r, const char *poll, uint64_t start,
+                        uint64_t end,
+                        int (*fn)(void *arg, const store_sth *sth), void *arg,
+                        store_error *err)
+{
+	sqlite3_stmt *st;
+	store_status rc;
+	store_sth h;
+	int64_t pid;
+	int x;
+
+	if ((rc = rpid(r, poll, &pid, err)))
+		return rc;
+	if ((rc = store_prepare(r->db,
+	                        "SELECT h.tree_size, h.root, h.timestamp_ms, "
+	                        "h.signature, p.poll_hash FROM tree_heads h "
+	                        "JOIN polls p ON p.pid = h.pid WHERE h.pid = ?1 "
+	                        "AND h.tree_size >= ?2 AND h.tree_size < ?3 "
+	                        "ORDER BY h.tree_size",
+	                        &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, clamp64(start));
+	sqlite3_bind_int64(st, 3, clamp64(end));
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		h.tree_size = (uint64_t)sqlite3_column_int64(st, 0);
+		h.timestamp_ms = (uint64_t)sqlite3_column_int64(st, 2);
+		if (blob_copy(st, 1, h.root, 32) ||
+		    blob_copy(st, 3, h.signature, 64) ||
+		    blob_copy(st, 4, h.poll_hash, 32)) {
+			rc = store_fail(err, STORE_CORRUPT, "tree head row");
+			break;
+		}
+		if (fn(arg, &h))
+			break;
+	}
+	if (rc == STORE_OK && x != SQLITE_ROW && x != SQLITE_DONE)
+		rc = store_dbfail(err, r->db, "tree heads");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The records live in their own table, made on first use, so that
+ * stores of schema version 1 need no migration for it.
+ */
+#define STORE_RECORDS_SQL                                                      \
+	"CREATE TABLE IF NOT EXISTS records ("                                 \
+	"  pid INTEGER PRIMARY KEY REFERENCES polls (pid),"                    \
+	"  tar BLOB NOT NULL"                                                  \
+	")"
+
+typedef struct {
+	const char *poll;
+	const uint8_t *tar;
+	size_t len;
+	char state[16];
+} record_put;
+
+static store_status t_record_put(store *s, void *arg, store_error *err)
+{
+	record_put *a = arg;
+	sqlite3_stmt *st;
+	store_status rc;
+	uint8_t hash[STORE_HASH_LEN];
+	const char *state;
+	int64_t pid;
+	int x;
+
+	if ((rc = store_poll_pid(s->wdb, a->poll, &pid, hash, err)))
+		return rc;
+	if ((rc = store_prepare(s->wdb, "SELECT state FROM polls WHERE pid = ?1",
+	                        &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, pid);
+	if ((x = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_dbfail(err, s->wdb, "poll state");
+	}
+	state = (const char *)sqlite3_column_text(st, 0);
+	snprintf(a->state, sizeof(a->state), "%s", state ? state : "");
+	sqlite3_finalize(st);
+	if (strcmp(a->state, STORE_STATE_CLOSED) != 0 &&
+	    strcmp(a->state, STORE_STATE_TALLIED) != 0)
+		return store_fail(err, STORE_WRONG_STATE,
+		                  "poll '%s' is %s: a record is published once, "
+		                  "after the close",
+		                  a->poll, a->state);
+	if ((rc = store_exec_sql(s->wdb, STORE_RECORDS_SQL, err)))
+		return rc;
+	if ((rc = store_prepare(s->wdb,
+	                        "INSERT OR REPLACE INTO records (pid, tar) "
+	                        "VALUES (?1, ?2)",
+	                        &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_blob64(st, 2, a->tar, a->len, SQLITE_STATIC);
+	x = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return x == SQLITE_DONE ? STORE_OK
+	                        : store_dbfail(err, s->wdb, "record");
+}
+
+store_status store_record_put(store *s, const char *poll, const uint8_t *tar,
+                              size_t len, char state_out[16],
+                              store_error *err)
+{
+	record_put a = {poll, tar, len, ""};
+	store_status rc = store_call(s, t_record_put, &a, err);
+
+	if (state_out != NULL)
+		memcpy(state_out, a.state, sizeof(a.state));
+	return rc;
+}
+
+store_status store_record_get(store_reader *r, const char *poll, uint8_t **out,
+                              size_t *len, store_error *err)
+{
+	sqlite3_stmt *st;
+	store_status rc;
+	int64_t pid;
+	int x;
+
+	*out = NULL;
+	*len = 0;
+	if ((rc = rpid(r, poll, &pid, err)))
+		return rc;
+	/* No table yet: nothing was ever published. */
+	if (sqlite3_prepare_v2(r->db, "SELECT tar FROM records WHERE pid = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(err, STORE_NOT_FOUND, "no published record");
+	sqlite3_bind_int64(st, 1, pid);
+	x = sqlite3_step(st);
+	if (x == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		const void *p = sqlite3_column_blob(st, 0);
+
+		if ((*out = malloc(n ? n : 1)) == NULL) {
+			rc = store_fail(err, STORE_NOMEM, "out of memory");
+		} else {
+			if (n)
+				memcpy(*out, p, n);
+			*len = n;
+		}
+	} else if (x == SQLITE_DONE) {
+		rc = store_fail(err, STORE_NOT_FOUND, "no published record");
+	} else {
+		rc = store_dbfail(err, r->db, "record");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -424,4 +424,28 @@ store_status store_status_counts(store_reader *r, const char *poll,
                                            const store_class_counts *c),
                                  void *arg, store_error *err);
 
+/*
+ * Signed tree heads with start <= tree_size < end, by increasing size;
+ * fn returns nonzero to stop.
+ */
+store_status store_sths(store_reader *r, const char *poll, uint64_t start,
+                        uint64_t end,
+                        int (*fn)(void *arg, const store_sth *sth), void *arg,
+                        store_error *err);
+
+/*
+ * The published election record (docs/record.md): stores the tarball
+ * (copied; replacing an earlier upload) if the poll is closed or
+ * tallied, else STORE_WRONG_STATE.  The caller then appends the
+ * "published" state record.  OUT: state_out (the poll's state, may be
+ * NULL).
+ */
+store_status store_record_put(store *s, const char *poll, const uint8_t *tar,
+                              size_t len, char state_out[16],
+                              store_error *err);
+/* The stored tarball.  OUT: *out (malloc'd, the caller frees), *len.
+ * STORE_NOT_FOUND if none. */
+store_status store_record_get(store_reader *r, const char *poll, uint8_t **out,
+                              size_t *len, store_error *err);
+
 #endif
