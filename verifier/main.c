@@ -17,6 +17,10 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  count    count a BLT ballot file by an STV rule and print "
 	      "the result\n"
+	      "  check    check a published election record: signatures, "
+	      "the board,\n"
+	      "           decryptions, verdicts and a recount of every "
+	      "contest\n"
 	      "\n"
 	      "Run 'verifier COMMAND --help' for a command's options.\n"
 	      "Exit status: 0 success, 1 the count or check failed, 2 bad "
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "count") == 0)
 		return cmd_count(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "verifier: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return VX_USAGE;

@@ -13,6 +13,7 @@ enum {
 };
 
 int cmd_count(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Reads a whole file ('-' is stdin).  OUT: *buf (malloc'd, NUL added),
  * *len.  Returns 0, or -1 with errno set. */
