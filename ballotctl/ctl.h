@@ -33,7 +33,7 @@
 #define CTL_EXIT_IO      3 /* a file or the network failed */
 
 #define CTL_MAX_ARGS 4
-#define CTL_MAX_OPTS 8
+#define CTL_MAX_OPTS 10
 
 /* The server's address, split. */
 struct ctl_url {

@@ -69,11 +69,11 @@ static const struct ctl_cmd ctl_cmds[] = {
   "  --closes T   the same; later than --opens\n" },
 { "poll status", "POLL", 1, POLL_ARG, {{0}}, ctl_cmd_poll_status,
   "Prints the state and the tokens issued and ballots cast per class.\n" },
-{ "vote", "POLL (--credential C | --credential-file F) "
+{ "vote", "POLL (--credential C | --credential-file F | --revote TOKEN) "
   "(--ballot JSON | --ballot-file F) --receipt OUT.json", 1, POLL_ARG,
   {{"credential", 1, 0}, {"credential-file", 1, 0}, {"ballot", 1, 0},
    {"ballot-file", 1, 0}, {"receipt", 1, 1}, {"state", 1, 0},
-   {"class", 1, 0}},
+   {"class", 1, 0}, {"keep-token", 1, 0}, {"revote", 1, 0}},
   ctl_cmd_vote,
   "Casts a ballot: checks it against the poll and your class, gets a\n"
   "blind-signed token, seals the ballot to the election key, casts it on\n"
@@ -86,7 +86,12 @@ static const struct ctl_cmd ctl_cmds[] = {
   "  --receipt OUT.json    where the receipt goes (must not exist)\n"
   "  --state FILE          progress, to resume after a failure\n"
   "                        (default OUT.json.state; removed at the end)\n"
-  "  --class ID            your class, when the ballot does not tell it\n" },
+  "  --class ID            your class, when the ballot does not tell it\n"
+  "  --keep-token FILE     (polls with revoting) keep the token and its\n"
+  "                        key in FILE (0600), for --revote: a SECRET,\n"
+  "                        whoever holds it can replace your vote\n"
+  "  --revote TOKEN        cast a new ballot with the token kept by\n"
+  "                        --keep-token; it replaces the earlier one\n" },
 { "check-receipt", "POLL RECEIPT.json", 2, POLL_ARG, {{0}},
   ctl_cmd_check_receipt,
   "Checks a receipt against the board as it is now: the receipt's\n"

@@ -40,11 +40,11 @@ struct tl_ent {
 	uint8_t *entry; /* owned */
 	size_t len;
 	char class_id[PROTO_CLASS_ID_MAX + 1];
-	const uint8_t *token, *sig, *sealed; /* into entry */
-	size_t token_len, sig_len, sealed_len;
+	const uint8_t *token, *sig, *sealed, *cast_sig; /* into entry */
+	size_t token_len, sig_len, sealed_len, cast_sig_len;
 	uint8_t token_id[32];
 	int weight;  /* the class's, 0 if the class is not the poll's */
-	int sig_ok;  /* the token signature verifies */
+	int sig_ok;  /* the token signature and cast_sig verify */
 	int opened;  /* decrypted and unpadded */
 	char *plain; /* the unpadded plaintext, NUL appended; owned */
 	size_t plainlen;
@@ -469,7 +469,7 @@ static int tl_parse_entry(const struct tl *t, struct tl_ent *x)
 		return -1;
 	}
 	if (tl_lp(&p, &left, &f, &flen) || flen != 15 ||
-	    memcmp(f, "ballot-entry/v1", 15) != 0 ||
+	    memcmp(f, "ballot-entry/v2", 15) != 0 ||
 	    tl_lp(&p, &left, &f, &flen) || flen != 32 ||
 	    memcmp(f, t->p.poll_hash, 32) != 0 || tl_lp(&p, &left, &f, &flen) ||
 	    flen == 0 || flen > PROTO_CLASS_ID_MAX ||
@@ -479,7 +479,8 @@ static int tl_parse_entry(const struct tl *t, struct tl_ent *x)
 	x->class_id[flen] = '\0';
 	if (tl_lp(&p, &left, &x->token, &x->token_len) ||
 	    tl_lp(&p, &left, &x->sig, &x->sig_len) ||
-	    tl_lp(&p, &left, &x->sealed, &x->sealed_len) || left != 0)
+	    tl_lp(&p, &left, &x->sealed, &x->sealed_len) ||
+	    tl_lp(&p, &left, &x->cast_sig, &x->cast_sig_len) || left != 0)
 		goto bad;
 	if (proto_token_id(x->class_id, x->token, x->token_len, x->token_id) !=
 	    PROTO_OK)
@@ -503,9 +504,15 @@ static void tl_open_entry(const struct tl *t, struct tl_ent *x, uint8_t *pt)
 	if (proto_class_parse(t->def, x->class_id, &cs, &x->weight, &pe) !=
 	    PROTO_OK)
 		x->weight = 0;
+	/* An entry whose cast_sig fails cannot come from an honest server
+	 * (it checks cast_sig before appending): it counts no more than
+	 * one whose token signature fails, and supersedes nothing. */
 	x->sig_ok = key != NULL && x->token_len == PROTO_TOKEN_LEN &&
 	            bc_brsa_verify(key, BC_BRSA_SHA384_PSS_RANDOMIZED, x->token,
-	                           x->token_len, x->sig, x->sig_len) == BC_OK;
+	                           x->token_len, x->sig, x->sig_len) == BC_OK &&
+	            proto_cast_verify(t->p.poll_hash, x->class_id, x->token,
+	                              x->token_len, x->sealed, x->sealed_len,
+	                              x->cast_sig, x->cast_sig_len) == PROTO_OK;
 	x->reason = PROTO_BALLOT_MALFORMED;
 	if (x->sealed_len != t->def->ballot_size + PROTO_SEAL_OVERHEAD)
 		return;

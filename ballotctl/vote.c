@@ -3,20 +3,31 @@
  *
  *   1. fetch the poll; build the ballot plaintext and check it against
  *      the poll and the voter's class before anything is sent;
- *   2. token: 32 random bytes, Prepare, Blind with the class's token
- *      key; the state file is written BEFORE the request, so a run that
+ *   2. token: a fresh Ed25519 key pair, the cast key, whose public key is
+ *      the token's msg (protocol.md section 5); Prepare, Blind with the
+ *      class's token key; the state file is written BEFORE the request,
+ *      so a run that
  *      dies after the server signed resumes with the same blinded
  *      message (the server answers it the same blind signature, and
  *      would refuse any other);
  *   3. Finalize (which verifies), then seal the padded plaintext to the
  *      election key, saved too before it is sent, so that a cast lost in
  *      transit is sent again byte for byte and gets the same receipt;
- *   4. cast on a new connection; verify the receipt (both signatures,
+ *   4. sign the cast with the cast key (cast_sig: a token copied from
+ *      the board is useless without it); cast on a new connection;
+ *      verify the receipt (both signatures,
  *      the inclusion proof, and the leaf hash recomputed from the entry
  *      built here); write the receipt file; remove the state file.
  *
- * The state file holds secrets (the blinding inverse, then the token and
- * its signature): mode 0600, replaced atomically, removed at the end.
+ * The state file holds secrets (the blinding inverse, the cast key, the
+ * token and its signature): mode 0600, replaced atomically, removed at
+ * the end.
+ *
+ * Revoting (polls that allow it): --keep-token FILE writes the token,
+ * its signature and the cast key to FILE (0600) after the vote;
+ * `vote --revote FILE` casts a new ballot with them, which the tally
+ * counts instead of the earlier one.  Whoever holds FILE can replace the
+ * vote: it is a secret.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +39,7 @@
 #include "hpke.h"
 #include "merkle.h"
 #include "pad.h"
+#include "sign.h"
 
 #include "ctl.h"
 
@@ -48,6 +60,9 @@ struct ctl_vstate {
 	uint8_t *ballot; /* sealed; STEP_SEALED */
 	size_t ballot_len;
 	uint8_t ballot_hash[32]; /* H(plaintext), STEP_SEALED */
+	/* The cast key (secret): its public key is prepared + 32. */
+	uint8_t cast_sk[BC_ED25519_SK_LEN];
+	uint8_t cast_sig[PROTO_SIG_LEN]; /* made just before the cast */
 };
 
 static void ctl_vstate_clear(struct ctl_vstate *s)
@@ -91,6 +106,7 @@ static int ctl_vstate_save(const char *path, const char *poll,
 	                           json_string(ctl_step_names[s->step]));
 	bad |= json_object_set_new(o, "class", json_string(s->class_id));
 	bad |= ctl_set_b64(o, "prepared", s->prepared, sizeof(s->prepared));
+	bad |= ctl_set_b64(o, "cast_key", s->cast_sk, sizeof(s->cast_sk));
 	bad |= ctl_set_b64(o, "blinded", s->blinded, s->klen);
 	if (s->step == STEP_BLINDED)
 		bad |= ctl_set_b64(o, "inv", s->inv, s->klen);
@@ -122,6 +138,15 @@ static int ctl_get_b64(json_t *o, const char *k, uint8_t *out, size_t cap,
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s == NULL ? -1 : ctl_unb64url(s, out, cap, want, got);
+}
+
+/* 1 if the cast key's public key is the token's msg, else 0. */
+static int ctl_cast_key_ok(const struct ctl_vstate *s)
+{
+	uint8_t pk[BC_ED25519_PK_LEN];
+
+	return bc_ed25519_public(s->cast_sk, pk) == BC_OK &&
+	       memcmp(pk, s->prepared + PROTO_TOKEN_MSG_OFF, sizeof(pk)) == 0;
 }
 
 /*
@@ -180,6 +205,8 @@ static int ctl_vstate_load(const char *path, const char *poll,
 	strcpy(s->class_id, v);
 	bad |= ctl_get_b64(o, "prepared", s->prepared, sizeof(s->prepared),
 	                   sizeof(s->prepared), NULL);
+	bad |= ctl_get_b64(o, "cast_key", s->cast_sk, sizeof(s->cast_sk),
+	                   sizeof(s->cast_sk), NULL);
 	bad |= ctl_get_b64(o, "blinded", s->blinded, sizeof(s->blinded), 0,
 	                   &s->klen);
 	if (s->step == STEP_BLINDED)
@@ -205,12 +232,121 @@ static int ctl_vstate_load(const char *path, const char *poll,
 		ctl_warnx("%s: a member is missing or malformed", path);
 		goto bad;
 	}
+	if (!ctl_cast_key_ok(s)) {
+		ctl_warnx("%s: cast_key is not the key in the token", path);
+		goto bad;
+	}
 	json_decref(o);
 	return 1;
 bad:
 	json_decref(o);
 	ctl_vstate_clear(s);
 	return 10 + CTL_EXIT_REFUSED;
+}
+
+/*
+ * The token file of --keep-token: what a revote needs, and nothing the
+ * server could use to find the voter.  Written atomically, 0600.  0 or
+ * -1 after a message.
+ */
+static int ctl_token_save(const char *path, const char *poll,
+                          const uint8_t poll_hash[32],
+                          const struct ctl_vstate *s)
+{
+	json_t *o = json_object();
+	char hex[65], *text;
+	size_t len;
+	int bad = o == NULL, rc;
+
+	ctl_hex(poll_hash, 32, hex);
+	bad |=
+	    json_object_set_new(o, "format", json_string("ballotctl-token/1"));
+	bad |= json_object_set_new(o, "poll", json_string(poll));
+	bad |= json_object_set_new(o, "poll_hash", json_string(hex));
+	bad |= json_object_set_new(o, "class", json_string(s->class_id));
+	bad |= ctl_set_b64(o, "prepared", s->prepared, sizeof(s->prepared));
+	bad |= ctl_set_b64(o, "sig", s->sig, s->klen);
+	bad |= ctl_set_b64(o, "cast_key", s->cast_sk, sizeof(s->cast_sk));
+	if (bad || (text = json_dumps(o, JSON_INDENT(1) |
+	                                     JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(o);
+		ctl_warnx("out of memory");
+		return -1;
+	}
+	json_decref(o);
+	len = strlen(text);
+	rc = ctl_write_file_atomic(path, text, len, 0600);
+	bc_wipe(text, len);
+	free(text);
+	return rc;
+}
+
+/*
+ * Reads a token file of --keep-token into s (at step "token").  The
+ * token signature is checked by the caller, with the class's key.  An
+ * exit code after a message.
+ */
+static int ctl_token_load(const char *path, const char *poll,
+                          const uint8_t poll_hash[32], struct ctl_vstate *s)
+{
+	json_error_t je;
+	json_t *o;
+	char *text, hex[65];
+	size_t len;
+	const char *v;
+	int bad = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (ctl_read_file(path, 1u << 16, &text, &len) == -1)
+		return CTL_EXIT_IO;
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	bc_wipe(text, len);
+	free(text);
+	v = json_string_value(json_object_get(o, "format"));
+	if (o == NULL || v == NULL || strcmp(v, "ballotctl-token/1") != 0) {
+		ctl_warnx("--revote %s: not a token file of ballotctl vote "
+		          "--keep-token",
+		          path);
+		json_decref(o);
+		return CTL_EXIT_REFUSED;
+	}
+	v = json_string_value(json_object_get(o, "poll"));
+	ctl_hex(poll_hash, 32, hex);
+	if (v == NULL || strcmp(v, poll) != 0 ||
+	    (v = json_string_value(json_object_get(o, "poll_hash"))) == NULL ||
+	    strcmp(v, hex) != 0) {
+		ctl_warnx("--revote %s: the token of another poll (or "
+		          "another version of it)",
+		          path);
+		goto bad;
+	}
+	v = json_string_value(json_object_get(o, "class"));
+	if (v == NULL || strlen(v) > PROTO_CLASS_ID_MAX)
+		bad = 1;
+	else
+		strcpy(s->class_id, v);
+	bad |= ctl_get_b64(o, "prepared", s->prepared, sizeof(s->prepared),
+	                   sizeof(s->prepared), NULL);
+	bad |= ctl_get_b64(o, "sig", s->sig, sizeof(s->sig), 0, &s->klen);
+	bad |= ctl_get_b64(o, "cast_key", s->cast_sk, sizeof(s->cast_sk),
+	                   sizeof(s->cast_sk), NULL);
+	if (bad) {
+		ctl_warnx("--revote %s: a member is missing or malformed",
+		          path);
+		goto bad;
+	}
+	if (!ctl_cast_key_ok(s)) {
+		ctl_warnx("--revote %s: cast_key is not the key in the token",
+		          path);
+		goto bad;
+	}
+	s->step = STEP_TOKEN;
+	json_decref(o);
+	return CTL_EXIT_OK;
+bad:
+	json_decref(o);
+	ctl_vstate_clear(s);
+	return CTL_EXIT_REFUSED;
 }
 
 /*
@@ -552,6 +688,7 @@ static int ctl_cast(struct ctl *c, struct ctl_http *h, const struct ctl_poll *p,
 	cast.sig_len = s->klen;
 	cast.ballot = s->ballot;
 	cast.ballot_len = s->ballot_len;
+	memcpy(cast.cast_sig, s->cast_sig, sizeof(cast.cast_sig));
 	m = proto_cast_encode(&cast);
 	text = m ? proto_json_text(m, &len) : NULL;
 	json_decref(m);
@@ -628,6 +765,8 @@ int ctl_cmd_vote(struct ctl *c)
 	const char *poll = c->args[0];
 	const char *rpath = ctl_opt(c, "receipt");
 	const char *spath = ctl_opt(c, "state");
+	const char *tpath = ctl_opt(c, "revote");
+	const char *kpath = ctl_opt(c, "keep-token");
 	char *credtext = NULL, *btext = NULL, *pt = NULL, sbuf[4096];
 	size_t blen, ptlen;
 	proto_credential cred;
@@ -640,20 +779,33 @@ int ctl_cmd_vote(struct ctl *c)
 	proto_buf entry = {0};
 	proto_receipt rec;
 	json_t *rjson = NULL;
-	uint8_t msg[32], bh[32];
+	uint8_t pk[BC_ED25519_PK_LEN], bh[32];
 	int rc, have_poll = 0, fresh = 0, loaded;
+	int ncred = (ctl_opt(c, "credential") != NULL) +
+	            (ctl_opt(c, "credential-file") != NULL);
 
 	memset(&ballot, 0, sizeof(ballot));
 	memset(&s, 0, sizeof(s));
 	memset(&cred, 0, sizeof(cred));
-	if ((ctl_opt(c, "credential") == NULL) ==
-	        (ctl_opt(c, "credential-file") == NULL) ||
+	if (ncred != (tpath == NULL ? 1 : 0) ||
 	    (ctl_opt(c, "ballot") == NULL) ==
 	        (ctl_opt(c, "ballot-file") == NULL)) {
-		ctl_warnx("vote: give one of --credential and "
-		          "--credential-file, and one of --ballot and "
-		          "--ballot-file");
+		ctl_warnx("vote: give one of --credential, "
+		          "--credential-file and --revote, and one of "
+		          "--ballot and --ballot-file");
 		return CTL_EXIT_USAGE;
+	}
+	if (tpath != NULL && kpath != NULL) {
+		ctl_warnx("vote: --keep-token with --revote: the token "
+		          "file %s is kept as it is",
+		          tpath);
+		return CTL_EXIT_USAGE;
+	}
+	if (kpath != NULL && access(kpath, F_OK) == 0) {
+		ctl_warnx("--keep-token %s: the file exists: it is never "
+		          "overwritten",
+		          kpath);
+		return CTL_EXIT_IO;
 	}
 	if (spath == NULL) {
 		snprintf(sbuf, sizeof(sbuf), "%s.state", rpath);
@@ -665,7 +817,10 @@ int ctl_cmd_vote(struct ctl *c)
 		          rpath);
 		return CTL_EXIT_IO;
 	}
-	if (ctl_opt(c, "credential-file") != NULL) {
+	if (tpath != NULL) {
+		/* A revote needs no credential: the token file holds
+		 * all the voter has. */
+	} else if (ctl_opt(c, "credential-file") != NULL) {
 		if (ctl_read_secret_line(ctl_opt(c, "credential-file"),
 		                         &credtext) == -1)
 			return CTL_EXIT_IO;
@@ -673,8 +828,9 @@ int ctl_cmd_vote(struct ctl *c)
 		ctl_warnx("out of memory");
 		return CTL_EXIT_IO;
 	}
-	if (proto_credential_parse(credtext, strlen(credtext), &cred, &perr) !=
-	    PROTO_OK) {
+	if (credtext != NULL &&
+	    proto_credential_parse(credtext, strlen(credtext), &cred, &perr) !=
+	        PROTO_OK) {
 		ctl_warnx("credential: %s", perr.msg);
 		rc = CTL_EXIT_USAGE;
 		goto out;
@@ -712,6 +868,11 @@ int ctl_cmd_vote(struct ctl *c)
 		          poll, p.state);
 		goto out;
 	}
+	if ((tpath != NULL || kpath != NULL) && !p.def->revoting) {
+		ctl_warnx("%s: poll %s does not allow revoting",
+		          tpath != NULL ? "--revote" : "--keep-token", poll);
+		goto out;
+	}
 	if ((rc = ctl_ballot_parse(p.def, btext, blen, &ballot)) != CTL_EXIT_OK)
 		goto out;
 
@@ -720,7 +881,30 @@ int ctl_cmd_vote(struct ctl *c)
 		rc = loaded - 10;
 		goto out;
 	}
-	if (loaded == 0) {
+	if (tpath != NULL) {
+		struct ctl_vstate tk;
+
+		/* The state file of an interrupted revote goes on, if it
+		 * is of this token. */
+		if ((rc = ctl_token_load(tpath, poll, p.poll_hash, &tk)) !=
+		    CTL_EXIT_OK)
+			goto out;
+		if (loaded &&
+		    memcmp(tk.prepared, s.prepared, sizeof(s.prepared)) != 0) {
+			ctl_warnx("%s: the state of a vote with another "
+			          "token than %s",
+			          spath, tpath);
+			ctl_vstate_clear(&tk);
+			rc = CTL_EXIT_REFUSED;
+			goto out;
+		}
+		if (!loaded) {
+			s = tk; /* tk holds no malloc'd ballot */
+			bc_wipe(&tk, sizeof(tk));
+		} else
+			ctl_vstate_clear(&tk);
+	}
+	if (loaded == 0 && tpath == NULL) {
 		rc = ctl_pick_class(c, &p, &ballot, s.class_id);
 		if (rc != CTL_EXIT_OK)
 			goto out;
@@ -754,8 +938,17 @@ int ctl_cmd_vote(struct ctl *c)
 		          ptlen, p.def->ballot_size);
 		goto out;
 	}
-	if (loaded && s.klen != bc_brsa_key_len(key)) {
-		ctl_warnx("%s: made for a token key of another size", spath);
+	if ((loaded || tpath != NULL) && s.klen != bc_brsa_key_len(key)) {
+		ctl_warnx("%s: made for a token key of another size",
+		          loaded ? spath : tpath);
+		goto out;
+	}
+	if (tpath != NULL &&
+	    bc_brsa_verify(key, CTL_VARIANT, s.prepared, sizeof(s.prepared),
+	                   s.sig, s.klen) != BC_OK) {
+		ctl_warnx("--revote %s: the token signature does not verify "
+		          "under the token key of class %s",
+		          tpath, s.class_id);
 		goto out;
 	}
 	if (loaded && s.step == STEP_SEALED) {
@@ -776,9 +969,11 @@ int ctl_cmd_vote(struct ctl *c)
 	if (s.step == STEP_NONE) {
 		fresh = 1;
 		s.klen = bc_brsa_key_len(key);
-		if (bc_random(msg, sizeof(msg)) != BC_OK ||
-		    bc_brsa_prepare(CTL_VARIANT, msg, sizeof(msg),
-		                    s.prepared) != BC_OK ||
+		/* The token's msg is the public half of a fresh cast key
+		 * (protocol.md section 5). */
+		if (bc_ed25519_keygen(s.cast_sk, pk) != BC_OK ||
+		    bc_brsa_prepare(CTL_VARIANT, pk, sizeof(pk), s.prepared) !=
+		        BC_OK ||
 		    bc_brsa_blind(key, CTL_VARIANT, s.prepared,
 		                  sizeof(s.prepared), s.blinded, s.inv,
 		                  s.klen) != BC_OK) {
@@ -806,9 +1001,18 @@ int ctl_cmd_vote(struct ctl *c)
 			goto out;
 		}
 	}
+	/* Ed25519 is deterministic: a cast sent again is signed the same,
+	 * and gets the same receipt. */
+	if (proto_cast_sign(s.cast_sk, p.poll_hash, s.class_id, s.prepared,
+	                    sizeof(s.prepared), s.ballot, s.ballot_len,
+	                    s.cast_sig) != PROTO_OK) {
+		ctl_warnx("signing the cast failed");
+		rc = CTL_EXIT_IO;
+		goto out;
+	}
 	proto_board_entry(&entry, p.poll_hash, s.class_id, s.prepared,
 	                  sizeof(s.prepared), s.sig, s.klen, s.ballot,
-	                  s.ballot_len);
+	                  s.ballot_len, s.cast_sig, sizeof(s.cast_sig));
 	if (entry.failed) {
 		ctl_warnx("out of memory");
 		rc = CTL_EXIT_IO;
@@ -827,8 +1031,11 @@ int ctl_cmd_vote(struct ctl *c)
 		rc = CTL_EXIT_IO;
 		goto out;
 	}
-	/* The token and its signature would let whoever reads the file cast
-	 * again where the poll allows revoting. */
+	if (kpath != NULL && ctl_token_save(kpath, poll, p.poll_hash, &s) == -1)
+		ctl_warnx("--keep-token %s: not written: you cannot revote",
+		          kpath);
+	/* The cast key, token and signature would let whoever reads the
+	 * file cast again where the poll allows revoting. */
 	if (unlink(spath) == -1)
 		ctl_warnx("%s: %s (remove it: it holds your token)", spath,
 		          strerror(errno));
@@ -837,12 +1044,18 @@ int ctl_cmd_vote(struct ctl *c)
 	} else {
 		printf("ballot cast in %s: leaf %llu, verified\n", poll,
 		       (unsigned long long)rec.leaf_index);
+		if (tpath != NULL)
+			printf("it replaces your earlier ballot\n");
+		if (kpath != NULL && access(kpath, F_OK) == 0)
+			printf("token kept in %s: a SECRET: whoever holds "
+			       "it can replace your vote\n",
+			       kpath);
 		printf("receipt written to %s\n", rpath);
 		printf("tracker %s\n", rec.tracker);
 	}
 	rc = CTL_EXIT_OK;
 out:
-	bc_wipe(msg, sizeof(msg));
+	bc_wipe(pk, sizeof(pk));
 	bc_wipe(&cred, sizeof(cred));
 	ctl_free_secret(credtext);
 	free(btext);

@@ -47,7 +47,6 @@ void bd_config_defaults(struct bd_config *cfg)
 	cfg->shutdown_timeout = 10;
 	cfg->test_routes = 0;
 	cfg->test_election_key = 0;
-	cfg->unsafe_revoting = 0;
 }
 
 int bd_addr_parse(struct bd_addr *out, const char *text, char *err,
@@ -262,18 +261,6 @@ int bd_config_set(struct bd_config *cfg, const char *key, const char *value,
 		else
 			return bd_fail(err, errlen,
 			               "%s: test_election_key: expected "
-			               "true or false, got '%s'",
-			               where, value);
-		return 0;
-	}
-	if (strcmp(key, "unsafe_revoting") == 0) {
-		if (strcmp(value, "true") == 0)
-			cfg->unsafe_revoting = 1;
-		else if (strcmp(value, "false") == 0)
-			cfg->unsafe_revoting = 0;
-		else
-			return bd_fail(err, errlen,
-			               "%s: unsafe_revoting: expected "
 			               "true or false, got '%s'",
 			               where, value);
 		return 0;

@@ -50,7 +50,6 @@ struct bd_config {
 	 * decrypt every ballot.  Off by default.
 	 */
 	int test_election_key;
-	int unsafe_revoting; /* bool: accept polls with revoting (see threat-model) */
 };
 
 /* Fills *cfg with the documented defaults. */

@@ -75,23 +75,6 @@ void bd_h_poll_create(struct bd_req *req)
 		bd_reply_proto_error(req, ps, &perr);
 		return;
 	}
-	/*
-	 * In this version a board entry carries the token and its signature
-	 * in the clear, so with revoting anyone who reads the board could
-	 * cast a new ballot under someone else's token and replace theirs
-	 * (threat-model.md, "Revoting").  Until casts are signed with a key
-	 * bound into the token, polls with revoting are refused unless the
-	 * operator says otherwise, for tests.
-	 */
-	if (p->revoting && !app->cfg->unsafe_revoting) {
-		proto_poll_free(p);
-		bd_reply_error(req, 400, "bad_request",
-		               "revoting: not available in this version: anyone "
-		               "who reads the board could replace a ballot "
-		               "(docs/threat-model.md, \"Revoting\"); set "
-		               "\"revoting\": false");
-		return;
-	}
 	memset(&np, 0, sizeof(np));
 	np.id = p->id;
 	memcpy(np.poll_hash, p->poll_hash, STORE_HASH_LEN);

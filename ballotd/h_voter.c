@@ -35,6 +35,42 @@ static void bd_token_answer(struct bd_req *req, const char *class_id,
 	bd_reply_json(req, 200, proto_token_ans_encode(&a));
 }
 
+/* What the writer's callback needs to answer a token request. */
+struct bd_token_ctx {
+	struct bd_req *req;
+	char poll[STORE_POLL_ID_MAX + 1];
+};
+
+/*
+ * On the writer thread, after the commit that stored the token (or
+ * found the one stored before): answers, as bd_cast_done does.
+ */
+static void bd_token_done(void *arg, store_status st, const store_token_ans *t,
+                          const store_error *err)
+{
+	struct bd_token_ctx *tk = arg;
+	struct bd_req *req = tk->req;
+	struct bd_result res;
+	char what[STORE_POLL_ID_MAX + 16];
+
+	snprintf(what, sizeof(what), "poll '%s'", tk->poll);
+	free(tk);
+	if (st == STORE_TOKEN_ISSUED) {
+		bd_reply_error(req, 409, "token_already_issued",
+		               "a token was already issued to this voter for a "
+		               "different blinded message");
+	} else if (st != STORE_OK) {
+		bd_result_store(&res, st, err, what);
+		bd_reply_result(req, &res);
+	} else if (t->blind_sig_len > PROTO_KEY_MAX) {
+		bd_reply_error(req, 500, "internal",
+		               "the stored blind signature has %zu bytes",
+		               t->blind_sig_len);
+	} else
+		bd_token_answer(req, t->class_id, t->blind_sig,
+		                t->blind_sig_len);
+}
+
 void bd_h_token(struct bd_req *req)
 {
 	static const uint8_t zero[STORE_HASH_LEN];
@@ -44,6 +80,7 @@ void bd_h_token(struct bd_req *req)
 	const proto_poll *def;
 	struct bd_result res;
 	proto_token_req tr;
+	struct bd_token_ctx *tk;
 	store_voter v;
 	store_poll sp;
 	proto_err perr;
@@ -52,9 +89,9 @@ void bd_h_token(struct bd_req *req)
 	store_status st;
 	const uint8_t *body;
 	uint8_t h[STORE_HASH_LEN], bh[STORE_HASH_LEN], pseud[STORE_HASH_LEN];
-	uint8_t sig[BD_TOKEN_KEY_LEN], stored[PROTO_KEY_MAX];
-	size_t len, stored_len = 0;
-	int known, match, reissued = 0;
+	uint8_t sig[BD_TOKEN_KEY_LEN];
+	size_t len;
+	int known, match;
 	bc_status bs;
 	char what[STORE_POLL_ID_MAX + 16];
 
@@ -108,7 +145,7 @@ void bd_h_token(struct bd_req *req)
 	proto_sha256(tr.blinded, tr.blinded_len, bh);
 	if (v.has_token) {
 		/* Checked again by the store, atomically; this spares a
-		 * signature on the common retry. */
+		 * signature (and a commit) on the common retry. */
 		if (bc_ct_equal(bh, v.blinded_hash, STORE_HASH_LEN) &&
 		    v.blind_sig_len == tr.blinded_len) {
 			bd_token_answer(req, v.class_id, v.blind_sig,
@@ -146,19 +183,24 @@ void bd_h_token(struct bd_req *req)
 		bd_reply_error(req, 503, "unavailable", "out of memory");
 		goto out;
 	}
-	st = store_token_issue(tc->t.app->store, id, tr.cred.voter_id, bh, sig,
-	                       tr.blinded_len, pseud, stored, sizeof(stored),
-	                       &stored_len, &reissued, &err);
-	if (st == STORE_TOKEN_ISSUED) {
-		bd_reply_error(req, 409, "token_already_issued",
-		               "a token was already issued to this voter for a "
-		               "different blinded message");
-	} else if (st != STORE_OK) {
+	/*
+	 * The store decides atomically, in a group commit shared with
+	 * other tokens and casts (a concurrent request may have stored a
+	 * token since the read above), and bd_token_done answers on the
+	 * writer thread; this loop goes on meanwhile.
+	 */
+	if ((tk = malloc(sizeof(*tk))) == NULL) {
+		bd_reply_error(req, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	tk->req = req;
+	snprintf(tk->poll, sizeof(tk->poll), "%s", sp.id);
+	st = store_token_submit(tc->t.app->store, id, tr.cred.voter_id, bh, sig,
+	                        tr.blinded_len, pseud, bd_token_done, tk, &err);
+	if (st != STORE_OK) {
+		free(tk);
 		bd_reply_store_error(req, st, &err, what);
-	} else if (reissued) {
-		bd_token_answer(req, v.class_id, stored, stored_len);
-	} else
-		bd_token_answer(req, v.class_id, sig, tr.blinded_len);
+	}
 out:
 	bc_wipe(&tr, sizeof(tr));
 	bc_wipe(h, sizeof(h));
@@ -284,6 +326,22 @@ void bd_h_cast(struct bd_req *req)
 		               c.class_id);
 		goto out;
 	}
+	/* ... cast_sig is the signature of the cast by the key whose public
+	 * half is the token's msg: a token copied from the board cannot
+	 * be used again without the voter's private key (threat-model.md,
+	 * "Revoting"), ... */
+	ps = proto_cast_verify(sp.poll_hash, c.class_id, c.token,
+	                       PROTO_TOKEN_LEN, c.ballot, c.ballot_len,
+	                       c.cast_sig, PROTO_SIG_LEN);
+	if (ps == PROTO_ERR_NOMEM) {
+		bd_reply_error(req, 503, "unavailable", "out of memory");
+		goto out;
+	} else if (ps != PROTO_OK) {
+		bd_reply_error(req, 422, "bad_signature",
+		               "cast_sig: not a valid signature of the cast by "
+		               "the key in the token");
+		goto out;
+	}
 	/* ... the ballot's enc is a point of P-256 (its length was checked
 	 * by the decoder; the JWK encoder checks the curve equation). */
 	if (bc_jwk_ec_p256(c.ballot, jwk, sizeof(jwk), NULL) != BC_OK) {
@@ -303,7 +361,7 @@ void bd_h_cast(struct bd_req *req)
 	}
 	proto_board_entry(&entry, sp.poll_hash, c.class_id, c.token,
 	                  PROTO_TOKEN_LEN, c.sig, c.sig_len, c.ballot,
-	                  c.ballot_len);
+	                  c.ballot_len, c.cast_sig, PROTO_SIG_LEN);
 	if (entry.failed || (cc = malloc(sizeof(*cc))) == NULL) {
 		bd_reply_error(req, 503, "unavailable", "out of memory");
 		goto out;

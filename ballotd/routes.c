@@ -66,7 +66,7 @@ const struct bd_route bd_routes[] = {
 { POST, "/polls/{id}/tokens",             VOTER, JSON, K64, OBJ,
 	"credential blinded", STRICT, bd_h_token },
 { POST, "/polls/{id}/casts",              ANY, JSON, K128, OBJ,
-	"class token sig ballot", STRICT | NOADDR, bd_h_cast },
+	"class token sig ballot cast_sig", STRICT | NOADDR, bd_h_cast },
 /* Everyone. */
 { GET,  "/polls/{id}",                    ANY, NULL, 0, NONE, NULL, 0, bd_h_poll_get },
 { GET,  "/polls/{id}/status",             ANY, NULL, 0, NONE, NULL, 0, bd_h_poll_status },

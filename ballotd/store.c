@@ -1591,7 +1591,7 @@ static store_status t_record_put(store *s, void *arg, store_error *err)
 	store_status rc;
 	uint8_t hash[STORE_HASH_LEN];
 	const char *state;
-	int64_t pid;
+	int64_t pid = 0; /* set by store_poll_pid; 0 keeps -O3 quiet */
 	int x;
 
 	if ((rc = store_poll_pid(s->wdb, a->poll, &pid, hash, err)))

@@ -1,9 +1,9 @@
 /*
  * store.h: the daemon's store.  One SQLite file holds every poll; one
- * writer thread owns the only write connection and commits casts in
- * groups; readers use their own connections, one per thread, and never
- * wait for the writer (WAL).  docs/store.md has the schema, the durability
- * argument and the measured throughput.
+ * writer thread owns the only write connection and commits casts and
+ * token issues in groups; readers use their own connections, one per
+ * thread, and never wait for the writer (WAL).  docs/store.md has the
+ * schema, the durability argument and the measured throughput.
  *
  * The store deals in byte strings and plain structs: the handlers build
  * board entries, definitions and details with proto/ and hand the bytes
@@ -14,8 +14,8 @@
  * Threads: a store is shared by every thread.  A store_reader belongs to
  * the one thread that opened it.  Synchronous writes (store_poll_create
  * and the others below) may be called from any thread except the writer
- * thread itself (that is, never from a store_cast_done_fn); they wait for
- * the writer to run them, each in its own transaction.
+ * thread itself (never from a store_cast_done_fn or store_token_done_fn);
+ * they wait for the writer to run them, each in its own transaction.
  *
  * Errors: every fallible function returns a store_status and, when err is
  * not NULL, a sentence in err->msg.  Nothing prints, exits or aborts on
@@ -143,6 +143,53 @@ store_status store_cast_submit(store *s, const char *poll, const store_cast *c,
                                store_cast_done_fn done, void *arg,
                                store_error *err);
 
+/*
+ * What a token issue's callback receives on success: the blind
+ * signature to send (the new one, or when the same blinded message was
+ * signed before, the stored one: reissued = 1) and the voter's class
+ * (from the roll, as stored in the issuance log).
+ */
+typedef struct {
+	const uint8_t *blind_sig;
+	size_t blind_sig_len;
+	const char *class_id;
+	int reissued;
+} store_token_ans;
+
+/*
+ * Called once per submitted token issue, ON THE WRITER THREAD, after the
+ * transaction holding it has committed (or failed): st is STORE_OK with
+ * t filled, or STORE_TOKEN_ISSUED (a different blinded message was
+ * signed for this voter), STORE_NOT_FOUND (no such poll or voter),
+ * STORE_WRONG_STATE (not ceremony or open), STORE_DB, ... with t == NULL
+ * and err saying why.  t and err are valid only during the call; the
+ * same rules as store_cast_done_fn.
+ */
+typedef void (*store_token_done_fn)(void *arg, store_status st,
+                                    const store_token_ans *t,
+                                    const store_error *err);
+
+/*
+ * Queues a token issue (protocol.md section 5) for voter_id of poll; the
+ * writer commits it in the same groups as casts (one transaction, one
+ * disk sync for all).  Inside the transaction, atomically: the voter has
+ * no token: store (blinded_hash, blind_sig), append (pseudonym, the
+ * voter's class) to the issuance log, count it, answer blind_sig; the
+ * same blinded_hash was stored: answer the stored signature (reissued);
+ * a different one: STORE_TOKEN_ISSUED.  The caller has computed
+ * blind_sig (1 to 4096 bytes) under the class key beforehand.  Polls in
+ * state ceremony or open only.  The store copies every argument.
+ * Returns STORE_OK (done will be called exactly once), or STORE_INVALID
+ * / STORE_UNAVAILABLE / STORE_NOMEM (done will not be called).
+ */
+store_status store_token_submit(store *s, const char *poll,
+                                const char *voter_id,
+                                const uint8_t blinded_hash[STORE_HASH_LEN],
+                                const uint8_t *blind_sig, size_t blind_sig_len,
+                                const uint8_t pseudonym[STORE_HASH_LEN],
+                                store_token_done_fn done, void *arg,
+                                store_error *err);
+
 /* ---------------------------------------------------------------- */
 /* Synchronous writes, each one transaction on the writer thread. */
 
@@ -207,7 +254,9 @@ store_status store_class_set_key(store *s, const char *poll,
                                  size_t pub_len, store_error *err);
 
 /*
- * Token issuance (protocol.md section 5), atomically: the voter has no
+ * Token issuance, waiting for it: store_token_submit, then the calling
+ * thread waits for the callback (so it shares the group commit; not
+ * from the writer thread: STORE_INVALID).  Atomically: the voter has no
  * token: store (blinded_hash, blind_sig), append (pseudonym, the voter's
  * class) to the issuance log, answer STORE_OK with *reissued = 0; the
  * same blinded_hash was stored: STORE_OK, *reissued = 1 and the stored

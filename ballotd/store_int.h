@@ -15,7 +15,7 @@
 #include "merkle.h"
 #include "store.h"
 
-/* Casts taken into one transaction at most. */
+/* Casts and token issues taken into one transaction at most. */
 #define STORE_BATCH_MAX 512
 /* Jobs waiting for the writer at most; beyond, submit says unavailable. */
 #define STORE_QUEUE_MAX 65536
@@ -38,7 +38,11 @@ typedef struct {
 	int dberr; /* set when SQLite failed (not "absent") */
 } store_nodectx;
 
-typedef enum { STORE_JOB_CAST, STORE_JOB_CALL } store_job_kind;
+typedef enum {
+	STORE_JOB_CAST,
+	STORE_JOB_TOKEN, /* group-committed with the casts */
+	STORE_JOB_CALL
+} store_job_kind;
 
 typedef struct store_job {
 	struct store_job *next;
@@ -52,6 +56,14 @@ typedef struct store_job {
 	int revoting;
 	store_cast_done_fn done;
 	void *done_arg;
+	/* STORE_JOB_TOKEN: owned copies, in the job's own allocation;
+	 * done_arg is the argument of tdone. */
+	char *voter_id;
+	uint8_t blinded_hash[STORE_HASH_LEN];
+	uint8_t pseudonym[STORE_HASH_LEN];
+	uint8_t *sig;
+	size_t sig_len;
+	store_token_done_fn tdone;
 	/* STORE_JOB_CALL: on the waiting caller's stack. */
 	store_txn_fn fn;
 	void *fn_arg;
@@ -77,6 +89,7 @@ typedef struct store_wpoll {
 	/* Per batch. */
 	int batch_seen;    /* state read in this batch */
 	int batch_open;    /* ... and it was "open" */
+	int batch_issuing; /* ... or "ceremony" or "open" (tokens) */
 	int batch_touched; /* a leaf was appended in this batch */
 	store_sth batch_sth;
 } store_wpoll;

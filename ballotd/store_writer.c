@@ -3,11 +3,11 @@
  * connection, the board keys and the frontiers; everyone else queues
  * work.  Casts are committed in groups: every cast queued when the writer
  * comes round goes into one transaction with one signed tree head per
- * poll, so the cost of the disk sync is shared by the whole group.  The
- * other writes (poll creation, roll, keys, tokens, state records,
- * ceremony messages) are each one transaction, run in queue order
- * between groups, so a "closed" state record can never be overtaken by a
- * cast queued after it.
+ * poll, so the cost of the disk sync is shared by the whole group;
+ * token issues join the same groups.  The other writes (poll creation,
+ * roll, keys, state records, ceremony messages) are each one
+ * transaction, run in queue order between groups, so a "closed" state
+ * record can never be overtaken by a cast or token queued after it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,6 +36,11 @@ enum {
 	WS_CLASS_COUNT,
 	WS_INS_STH,
 	WS_FRONTIER,
+	WS_VOTER,
+	WS_SET_TOKEN,
+	WS_ISS_NEXT,
+	WS_INS_ISS,
+	WS_CLASS_ISSUED,
 	WS_COUNT
 };
 
@@ -62,6 +67,16 @@ static const char *const writer_sql[WS_COUNT] = {
                    "timestamp_ms, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
     [WS_FRONTIER] = "INSERT OR REPLACE INTO frontiers (pid, state) VALUES "
                     "(?1, ?2)",
+    [WS_VOTER] = "SELECT class_id, blinded_hash, blind_sig FROM voters "
+                 "WHERE pid = ?1 AND voter_id = ?2",
+    [WS_SET_TOKEN] = "UPDATE voters SET blinded_hash = ?3, blind_sig = ?4 "
+                     "WHERE pid = ?1 AND voter_id = ?2",
+    [WS_ISS_NEXT] = "SELECT coalesce(max(seq) + 1, 0) FROM issuance WHERE "
+                    "pid = ?1",
+    [WS_INS_ISS] = "INSERT INTO issuance (pid, seq, pseudonym, class_id) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+    [WS_CLASS_ISSUED] = "UPDATE classes SET tokens_issued = tokens_issued + "
+                        "1 WHERE pid = ?1 AND class_id = ?2",
 };
 
 _Static_assert(WS_COUNT <= STORE_WSTMT_MAX, "STORE_WSTMT_MAX too small");
@@ -193,6 +208,12 @@ typedef struct {
 	uint64_t leaf_index;
 	uint8_t leaf_hash[STORE_HASH_LEN];
 	int duplicate;
+	/* A token issue's answer: the stored signature when reissued
+	 * (malloc'd, freed after the callback), the voter's class. */
+	uint8_t *stored_sig;
+	size_t stored_len;
+	int reissued;
+	char class_id[256];
 } cast_res;
 
 typedef struct {
@@ -222,6 +243,32 @@ static int state_is(sqlite3_stmt *st, const char *want)
 }
 
 /*
+ * Reads the poll's state once per batch: within a batch it cannot
+ * change, since a synchronous write (a state record) ends the batch.
+ */
+static int batch_state(store *s, store_wpoll *wp, store_error *fatal)
+{
+	sqlite3_stmt *st;
+
+	if (wp->batch_seen)
+		return 0;
+	if ((st = wstmt(s, WS_STATE, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_dbfail(fatal, s->wdb, "poll state");
+		sqlite3_reset(st);
+		return -1;
+	}
+	wp->batch_open = state_is(st, STORE_STATE_OPEN);
+	wp->batch_issuing =
+	    wp->batch_open || state_is(st, STORE_STATE_CEREMONY);
+	wp->batch_seen = 1;
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
  * One cast inside the batch's transaction.  Returns 0, with the verdict
  * in res (accepted, duplicate or refused), or -1 when the transaction
  * itself failed (SQLite, memory): then the whole batch is rolled back.
@@ -246,19 +293,8 @@ static int cast_one(store *s, cast_res *res, store_error *fatal)
 		return -1;
 	}
 	res->wp = wp;
-	if (!wp->batch_seen) {
-		if ((st = wstmt(s, WS_STATE, fatal)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, wp->pid);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			store_dbfail(fatal, s->wdb, "poll state");
-			sqlite3_reset(st);
-			return -1;
-		}
-		wp->batch_open = state_is(st, STORE_STATE_OPEN);
-		wp->batch_seen = 1;
-		sqlite3_reset(st);
-	}
+	if (batch_state(s, wp, fatal))
+		return -1;
 	if (!wp->batch_open) {
 		res->st = store_fail(&res->err, STORE_WRONG_STATE,
 		                     "poll %s is not open", wp->id);
@@ -376,6 +412,155 @@ static int cast_one(store *s, cast_res *res, store_error *fatal)
 	return 0;
 }
 
+/*
+ * One token issue inside the batch's transaction (protocol.md section
+ * 5).  Returns 0 with the verdict in res, or -1 when the transaction
+ * itself failed.  An earlier job of the same batch for the same voter is
+ * seen: the transaction sees its own writes.
+ */
+static int token_one(store *s, cast_res *res, store_error *fatal)
+{
+	store_job *j = res->job;
+	store_wpoll *wp;
+	sqlite3_stmt *st;
+	store_status rc;
+	int64_t seq;
+	int r;
+
+	rc = store_wpoll_get(s, j->poll, &wp, &res->err);
+	if (rc == STORE_NOT_FOUND) {
+		res->st = rc;
+		return 0;
+	}
+	if (rc) {
+		*fatal = res->err;
+		return -1;
+	}
+	res->wp = wp;
+	if (batch_state(s, wp, fatal))
+		return -1;
+	if (!wp->batch_issuing) {
+		res->st = store_fail(&res->err, STORE_WRONG_STATE,
+		                     "tokens are issued in ceremony or open; "
+		                     "poll %s is not",
+		                     wp->id);
+		return 0;
+	}
+	if ((st = wstmt(s, WS_VOTER, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	sqlite3_bind_text(st, 2, j->voter_id, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		sqlite3_reset(st);
+		res->st =
+		    store_fail(&res->err, STORE_NOT_FOUND, "no such voter");
+		return 0;
+	}
+	if (r != SQLITE_ROW) {
+		store_dbfail(fatal, s->wdb, "voter");
+		sqlite3_reset(st);
+		return -1;
+	}
+	snprintf(res->class_id, sizeof(res->class_id), "%s",
+	         (const char *)sqlite3_column_text(st, 0));
+	if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+		int n = sqlite3_column_bytes(st, 2);
+
+		if (sqlite3_column_bytes(st, 1) != STORE_HASH_LEN ||
+		    !bc_ct_equal(sqlite3_column_blob(st, 1), j->blinded_hash,
+		                 STORE_HASH_LEN)) {
+			sqlite3_reset(st);
+			res->st = store_fail(&res->err, STORE_TOKEN_ISSUED,
+			                     "a token was issued to this voter "
+			                     "for another blinded message");
+			return 0;
+		}
+		/* The same blinded message: the signature given before. */
+		if (n <= 0 || (res->stored_sig = malloc((size_t)n)) == NULL) {
+			sqlite3_reset(st);
+			store_fail(fatal, n <= 0 ? STORE_CORRUPT : STORE_NOMEM,
+			           "the stored blind signature");
+			return -1;
+		}
+		memcpy(res->stored_sig, sqlite3_column_blob(st, 2), (size_t)n);
+		res->stored_len = (size_t)n;
+		res->reissued = 1;
+		res->st = STORE_OK;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+
+	if ((st = wstmt(s, WS_SET_TOKEN, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	sqlite3_bind_text(st, 2, j->voter_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, j->blinded_hash, STORE_HASH_LEN,
+	                  SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, j->sig, (int)j->sig_len, SQLITE_STATIC);
+	if (wdone(st)) {
+		store_dbfail(fatal, s->wdb, "token");
+		return -1;
+	}
+	if ((st = wstmt(s, WS_ISS_NEXT, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_dbfail(fatal, s->wdb, "issuance");
+		sqlite3_reset(st);
+		return -1;
+	}
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = wstmt(s, WS_INS_ISS, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_blob(st, 3, j->pseudonym, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, res->class_id, -1, SQLITE_STATIC);
+	if (wdone(st)) {
+		store_dbfail(fatal, s->wdb, "issuance");
+		return -1;
+	}
+	if ((st = wstmt(s, WS_CLASS_ISSUED, fatal)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, wp->pid);
+	sqlite3_bind_text(st, 2, res->class_id, -1, SQLITE_STATIC);
+	if (wdone(st)) {
+		store_dbfail(fatal, s->wdb, "class counts");
+		return -1;
+	}
+	res->st = STORE_OK;
+	return 0;
+}
+
+/* Hands a token issue's verdict to its callback. */
+static void answer_token(cast_res *res)
+{
+	store_job *j = res->job;
+	store_token_ans t;
+
+	if (res->st != STORE_OK) {
+		j->tdone(j->done_arg, res->st, NULL, &res->err);
+		return;
+	}
+	t.reissued = res->reissued;
+	t.blind_sig = res->reissued ? res->stored_sig : j->sig;
+	t.blind_sig_len = res->reissued ? res->stored_len : j->sig_len;
+	t.class_id = res->class_id;
+	j->tdone(j->done_arg, STORE_OK, &t, NULL);
+}
+
+/* Calls a job's callback with a failure (the batch did not commit). */
+static void fail_job(store_job *j, store_status st, const store_error *err)
+{
+	if (j->kind == STORE_JOB_TOKEN)
+		j->tdone(j->done_arg, st, NULL, err);
+	else
+		j->done(j->done_arg, st, NULL, err);
+}
+
 /* Signs and stores the poll's one head for this batch, saves its frontier. */
 static int close_poll(store *s, store_wpoll *wp, store_error *fatal)
 {
@@ -430,6 +615,10 @@ static void answer(store *s, cast_res *res)
 	store_receipt rec;
 	store_status rc;
 
+	if (j->kind == STORE_JOB_TOKEN) {
+		answer_token(res);
+		return;
+	}
 	if (res->st != STORE_OK) {
 		j->done(j->done_arg, res->st, NULL, &res->err);
 		return;
@@ -475,7 +664,8 @@ static void run_batch(store *s, store_job **jobs, size_t n, cast_res *res)
 	size_t i;
 
 	for (wp = s->wpolls; wp != NULL; wp = wp->next)
-		wp->batch_seen = wp->batch_open = wp->batch_touched = 0;
+		wp->batch_seen = wp->batch_open = wp->batch_issuing =
+		    wp->batch_touched = 0;
 	memset(res, 0, n * sizeof(*res));
 	for (i = 0; i < n; i++)
 		res[i].job = jobs[i];
@@ -483,7 +673,9 @@ static void run_batch(store *s, store_job **jobs, size_t n, cast_res *res)
 	if ((rc = store_exec_sql(s->wdb, "BEGIN IMMEDIATE", &fatal)))
 		goto abort;
 	for (i = 0; i < n; i++)
-		if (cast_one(s, &res[i], &fatal))
+		if ((jobs[i]->kind == STORE_JOB_TOKEN
+		         ? token_one(s, &res[i], &fatal)
+		         : cast_one(s, &res[i], &fatal)))
 			goto abort;
 	for (wp = s->wpolls; wp != NULL; wp = wp->next)
 		if (wp->batch_touched && close_poll(s, wp, &fatal))
@@ -498,8 +690,10 @@ static void run_batch(store *s, store_job **jobs, size_t n, cast_res *res)
 	for (wp = s->wpolls; wp != NULL; wp = wp->next)
 		if (wp->batch_touched)
 			wp->last_ts = wp->batch_sth.timestamp_ms;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		answer(s, &res[i]);
+		free(res[i].stored_sig);
+	}
 	return;
 
 abort:
@@ -512,8 +706,10 @@ abort:
 	}
 	if (fatal.msg[0] == '\0')
 		snprintf(fatal.msg, sizeof(fatal.msg), "write failed");
-	for (i = 0; i < n; i++)
-		jobs[i]->done(jobs[i]->done_arg, STORE_DB, NULL, &fatal);
+	for (i = 0; i < n; i++) {
+		free(res[i].stored_sig);
+		fail_job(jobs[i], STORE_DB, &fatal);
+	}
 }
 
 /* ---------------------------------------------------------------- */
@@ -541,7 +737,7 @@ static void *writer_main(void *arg)
 	cast_res *res;
 	size_t n;
 
-	/* ~40 KiB per batch: on the heap, not the thread's stack. */
+	/* ~170 KiB per batch: on the heap, not the thread's stack. */
 	res = calloc(STORE_BATCH_MAX, sizeof(*res));
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -562,9 +758,10 @@ static void *writer_main(void *arg)
 			pthread_cond_broadcast(&s->call_cv);
 			continue;
 		}
-		/* Every cast queued so far, up to the batch limit. */
+		/* Every cast and token issue queued so far, up to the
+		 * batch limit; a synchronous write ends the run. */
 		for (n = 0; n < STORE_BATCH_MAX && s->head != NULL &&
-		            s->head->kind == STORE_JOB_CAST;
+		            s->head->kind != STORE_JOB_CALL;
 		     n++) {
 			batch[n] = s->head;
 			s->head = s->head->next;
@@ -578,8 +775,7 @@ static void *writer_main(void *arg)
 
 			snprintf(e.msg, sizeof(e.msg), "out of memory");
 			for (size_t i = 0; i < n; i++)
-				batch[i]->done(batch[i]->done_arg, STORE_NOMEM,
-				               NULL, &e);
+				fail_job(batch[i], STORE_NOMEM, &e);
 		} else {
 			run_batch(s, batch, n, res);
 		}
@@ -689,6 +885,141 @@ store_status store_cast_submit(store *s, const char *poll, const store_cast *c,
 	enqueue(s, j);
 	pthread_mutex_unlock(&s->mu);
 	return STORE_OK;
+}
+
+store_status store_token_submit(store *s, const char *poll,
+                                const char *voter_id,
+                                const uint8_t blinded_hash[STORE_HASH_LEN],
+                                const uint8_t *blind_sig, size_t blind_sig_len,
+                                const uint8_t pseudonym[STORE_HASH_LEN],
+                                store_token_done_fn done, void *arg,
+                                store_error *err)
+{
+	store_job *j;
+	size_t vlen;
+
+	if (poll == NULL || strlen(poll) > STORE_POLL_ID_MAX)
+		return store_fail(err, STORE_INVALID, "bad poll id");
+	if (voter_id == NULL || (vlen = strlen(voter_id)) > 4096 ||
+	    blinded_hash == NULL || blind_sig == NULL || blind_sig_len == 0 ||
+	    blind_sig_len > 4096 || pseudonym == NULL || done == NULL)
+		return store_fail(err, STORE_INVALID, "bad token request");
+	/* One allocation: the job, then the signature, then the voter id. */
+	if ((j = malloc(sizeof(*j) + blind_sig_len + vlen + 1)) == NULL)
+		return store_fail(err, STORE_NOMEM, "out of memory");
+	memset(j, 0, sizeof(*j));
+	j->kind = STORE_JOB_TOKEN;
+	snprintf(j->poll, sizeof(j->poll), "%s", poll);
+	j->sig = (uint8_t *)(j + 1);
+	memcpy(j->sig, blind_sig, blind_sig_len);
+	j->sig_len = blind_sig_len;
+	j->voter_id = (char *)j->sig + blind_sig_len;
+	memcpy(j->voter_id, voter_id, vlen + 1);
+	memcpy(j->blinded_hash, blinded_hash, STORE_HASH_LEN);
+	memcpy(j->pseudonym, pseudonym, STORE_HASH_LEN);
+	j->tdone = done;
+	j->done_arg = arg;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping || s->queued >= STORE_QUEUE_MAX) {
+		int stopping = s->stopping;
+
+		pthread_mutex_unlock(&s->mu);
+		free(j);
+		return store_fail(err, STORE_UNAVAILABLE,
+		                  stopping ? "the store is shutting down"
+		                           : "the writer's queue is full");
+	}
+	enqueue(s, j);
+	pthread_mutex_unlock(&s->mu);
+	return STORE_OK;
+}
+
+/* store_token_issue's wait for its own callback. */
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int finished;
+	store_status st;
+	store_error *err;
+	uint8_t *out;
+	size_t cap, *out_len;
+	int *reissued;
+} token_wait;
+
+static void token_waited(void *arg, store_status st, const store_token_ans *t,
+                         const store_error *err)
+{
+	token_wait *w = arg;
+
+	if (st == STORE_OK && t->blind_sig_len > w->cap) {
+		st = store_fail(w->err, STORE_INVALID,
+		                "the stored blind signature has %zu bytes, the "
+		                "buffer %zu",
+		                t->blind_sig_len, w->cap);
+	} else if (st == STORE_OK) {
+		memcpy(w->out, t->blind_sig, t->blind_sig_len);
+		*w->out_len = t->blind_sig_len;
+		*w->reissued = t->reissued;
+	} else if (err != NULL) {
+		*w->err = *err;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->st = st;
+	w->finished = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+store_status store_token_issue(store *s, const char *poll, const char *voter_id,
+                               const uint8_t blinded_hash[STORE_HASH_LEN],
+                               const uint8_t *blind_sig, size_t blind_sig_len,
+                               const uint8_t pseudonym[STORE_HASH_LEN],
+                               uint8_t *sig_out, size_t sig_cap,
+                               size_t *sig_len, int *reissued, store_error *err)
+{
+	store_error local;
+	token_wait w;
+	store_status st;
+
+	if (err == NULL)
+		err = &local;
+	err->msg[0] = '\0';
+	if (sig_out == NULL || sig_len == NULL || reissued == NULL)
+		return store_fail(err, STORE_INVALID, "bad token request");
+	*sig_len = 0;
+	*reissued = 0;
+	/* Neither a new signature nor the stored one could fit. */
+	if (blind_sig_len > sig_cap)
+		return store_fail(
+		    err, STORE_INVALID,
+		    "the blind signature does not fit the buffer");
+	/* The writer waiting for itself would wait for ever. */
+	if (s->thread_started && pthread_equal(pthread_self(), s->thread))
+		return store_fail(err, STORE_INVALID,
+		                  "a synchronous store write from the writer "
+		                  "thread (a callback?)");
+	memset(&w, 0, sizeof(w));
+	w.err = err;
+	w.out = sig_out;
+	w.cap = sig_cap;
+	w.out_len = sig_len;
+	w.reissued = reissued;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	st =
+	    store_token_submit(s, poll, voter_id, blinded_hash, blind_sig,
+	                       blind_sig_len, pseudonym, token_waited, &w, err);
+	if (st == STORE_OK) {
+		pthread_mutex_lock(&w.mu);
+		while (!w.finished)
+			pthread_cond_wait(&w.cv, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+		st = w.st;
+	}
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return st;
 }
 
 store_status store_call(store *s, store_txn_fn fn, void *arg, store_error *err)
@@ -1097,155 +1428,6 @@ store_status store_class_set_key(store *s, const char *poll,
 	    key_len == 0 || pub_len == 0 || key_len > 65536 || pub_len > 65536)
 		return store_fail(err, STORE_INVALID, "bad class key");
 	return store_call(s, t_class_key, &a, err);
-}
-
-typedef struct {
-	const char *poll, *voter_id;
-	const uint8_t *blinded_hash, *sig, *pseudonym;
-	size_t sig_len;
-	uint8_t *out;
-	size_t cap, *out_len;
-	int *reissued;
-} token_arg;
-
-static store_status t_token(store *s, void *arg, store_error *err)
-{
-	token_arg *a = arg;
-	sqlite3_stmt *st = NULL;
-	store_status rc;
-	char state[16], class_id[256];
-	int64_t pid, seq;
-	int r;
-
-	if ((rc = poll_state(s, a->poll, &pid, state, err)))
-		return rc;
-	if (strcmp(state, STORE_STATE_CEREMONY) &&
-	    strcmp(state, STORE_STATE_OPEN))
-		return store_fail(err, STORE_WRONG_STATE,
-		                  "tokens are issued in ceremony or open; the "
-		                  "poll is %s",
-		                  state);
-	if ((rc = store_prepare(s->wdb,
-	                        "SELECT class_id, blinded_hash, blind_sig FROM "
-	                        "voters WHERE pid = ?1 AND voter_id = ?2",
-	                        &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, a->voter_id, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_DONE) {
-		rc = store_fail(err, STORE_NOT_FOUND, "no such voter");
-		goto out;
-	}
-	if (r != SQLITE_ROW) {
-		rc = store_dbfail(err, s->wdb, "voter");
-		goto out;
-	}
-	snprintf(class_id, sizeof(class_id), "%s",
-	         (const char *)sqlite3_column_text(st, 0));
-	if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 2);
-
-		if (sqlite3_column_bytes(st, 1) != 32 ||
-		    !bc_ct_equal(sqlite3_column_blob(st, 1), a->blinded_hash,
-		                 32)) {
-			rc = store_fail(err, STORE_TOKEN_ISSUED,
-			                "a token was issued to this voter for "
-			                "another blinded message");
-			goto out;
-		}
-		if (n > a->cap) {
-			rc = store_fail(err, STORE_INVALID,
-			                "the stored blind signature has %zu "
-			                "bytes, the buffer %zu",
-			                n, a->cap);
-			goto out;
-		}
-		memcpy(a->out, sqlite3_column_blob(st, 2), n);
-		*a->out_len = n;
-		*a->reissued = 1;
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (a->sig_len > a->cap)
-		return store_fail(
-		    err, STORE_INVALID,
-		    "the blind signature does not fit the buffer");
-
-	if ((rc =
-	         store_prepare(s->wdb,
-	                       "UPDATE voters SET blinded_hash = ?3, blind_sig "
-	                       "= ?4 WHERE pid = ?1 AND voter_id = ?2",
-	                       &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, a->voter_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, a->blinded_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, a->sig, (int)a->sig_len, SQLITE_STATIC);
-	if ((rc = step_once(s, st, "token", err)))
-		return rc;
-	if ((rc =
-	         store_prepare(s->wdb,
-	                       "SELECT coalesce(max(seq) + 1, 0) FROM issuance "
-	                       "WHERE pid = ?1",
-	                       &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = store_dbfail(err, s->wdb, "issuance");
-		goto out;
-	}
-	seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if ((rc = store_prepare(s->wdb,
-	                        "INSERT INTO issuance (pid, seq, pseudonym, "
-	                        "class_id) VALUES (?1, ?2, ?3, ?4)",
-	                        &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_blob(st, 3, a->pseudonym, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, class_id, -1, SQLITE_STATIC);
-	if ((rc = step_once(s, st, "issuance", err)))
-		return rc;
-	if ((rc = store_prepare(s->wdb,
-	                        "UPDATE classes SET tokens_issued = "
-	                        "tokens_issued + 1 WHERE pid = ?1 AND class_id "
-	                        "= ?2",
-	                        &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_text(st, 2, class_id, -1, SQLITE_STATIC);
-	if ((rc = step_once(s, st, "class counts", err)))
-		return rc;
-	memcpy(a->out, a->sig, a->sig_len);
-	*a->out_len = a->sig_len;
-	*a->reissued = 0;
-	return STORE_OK;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-store_status store_token_issue(store *s, const char *poll, const char *voter_id,
-                               const uint8_t blinded_hash[STORE_HASH_LEN],
-                               const uint8_t *blind_sig, size_t blind_sig_len,
-                               const uint8_t pseudonym[STORE_HASH_LEN],
-                               uint8_t *sig_out, size_t sig_cap,
-                               size_t *sig_len, int *reissued, store_error *err)
-{
-	token_arg a = {poll,      voter_id,      blinded_hash, blind_sig,
-	               pseudonym, blind_sig_len, sig_out,      sig_cap,
-	               sig_len,   reissued};
-
-	if (voter_id == NULL || blinded_hash == NULL || blind_sig == NULL ||
-	    blind_sig_len == 0 || blind_sig_len > 4096 || pseudonym == NULL ||
-	    sig_out == NULL || sig_len == NULL || reissued == NULL)
-		return store_fail(err, STORE_INVALID, "bad token request");
-	*sig_len = 0;
-	*reissued = 0;
-	return store_call(s, t_token, &a, err);
 }
 
 typedef struct {

@@ -83,6 +83,7 @@ struct lg_conn {
 struct lg_voter {
 	proto_credential cred;
 	uint8_t prepared[PROTO_TOKEN_LEN];
+	uint8_t cast_sk[BC_ED25519_SK_LEN]; /* msg is its public key */
 	uint8_t blinded[LG_KLEN];
 	uint8_t inv[LG_KLEN];
 	uint8_t sig[LG_KLEN];
@@ -585,13 +586,15 @@ struct lg_blind_job {
 static void *lg_blind_thread(void *arg)
 {
 	struct lg_blind_job *j = arg;
-	uint8_t msg[32];
+	uint8_t msg[BC_ED25519_PK_LEN];
 	size_t i;
 
+	/* As a voter's client does: msg is the public half of a fresh
+	 * cast key (protocol.md section 5). */
 	for (i = j->first; i < j->first + j->n; i++) {
 		struct lg_voter *v = &j->g->voters[i];
 
-		if (bc_random(msg, sizeof(msg)) != BC_OK ||
+		if (bc_ed25519_keygen(v->cast_sk, msg) != BC_OK ||
 		    bc_brsa_prepare(LG_VARIANT, msg, sizeof(msg),
 		                    v->prepared) != BC_OK ||
 		    bc_brsa_blind(j->g->key, LG_VARIANT, v->prepared,
@@ -661,6 +664,11 @@ static void lg_cast_body(struct lg *g, size_t i)
 	memcpy(cast.token, v->prepared, sizeof(cast.token));
 	memcpy(cast.sig, v->sig, LG_KLEN);
 	cast.sig_len = LG_KLEN;
+	if (proto_cast_sign(v->cast_sk, g->def->poll_hash, g->class_id,
+	                    cast.token, sizeof(cast.token), cast.ballot,
+	                    cast.ballot_len, cast.cast_sig) != PROTO_OK)
+		lg_die("signing a cast failed");
+	bc_wipe(v->cast_sk, sizeof(v->cast_sk));
 	m = proto_cast_encode(&cast);
 	free(cast.ballot);
 	if (m == NULL ||

@@ -6,6 +6,7 @@
 #include "proto_int.h"
 
 #include "bcrypto.h"
+#include "sign.h"
 
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -176,14 +177,76 @@ void proto_seal_info(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
 void proto_board_entry(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
                        const char *class_id, const uint8_t *token,
                        size_t toklen, const uint8_t *sig, size_t siglen,
-                       const uint8_t *ballot, size_t ballot_len)
+                       const uint8_t *ballot, size_t ballot_len,
+                       const uint8_t *cast_sig, size_t cast_sig_len)
 {
-	proto_buf_lp_str(b, "ballot-entry/v1");
+	/* v2: v1 had no cast_sig, so anyone could revote with a token
+	 * copied from the board (threat-model.md, "Revoting"). */
+	proto_buf_lp_str(b, "ballot-entry/v2");
 	proto_buf_lp(b, poll_hash, PROTO_HASH_LEN);
 	proto_buf_lp_str(b, class_id);
 	proto_buf_lp(b, token, toklen);
 	proto_buf_lp(b, sig, siglen);
 	proto_buf_lp(b, ballot, ballot_len);
+	proto_buf_lp(b, cast_sig, cast_sig_len);
+}
+
+void proto_cast_bytes(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
+                      const char *class_id, const uint8_t *token, size_t toklen,
+                      const uint8_t *ballot, size_t ballot_len)
+{
+	proto_buf_lp_str(b, "ballot-cast/v1");
+	proto_buf_lp(b, poll_hash, PROTO_HASH_LEN);
+	proto_buf_lp_str(b, class_id);
+	proto_buf_lp(b, token, toklen);
+	proto_buf_lp(b, ballot, ballot_len);
+}
+
+proto_status proto_cast_sign(const uint8_t sk[32],
+                             const uint8_t poll_hash[PROTO_HASH_LEN],
+                             const char *class_id, const uint8_t *token,
+                             size_t toklen, const uint8_t *ballot,
+                             size_t ballot_len, uint8_t sig[PROTO_SIG_LEN])
+{
+	proto_buf b = {0};
+	bc_status st;
+
+	if (toklen != PROTO_TOKEN_LEN)
+		return PROTO_ERR_VALUE;
+	proto_cast_bytes(&b, poll_hash, class_id, token, toklen, ballot,
+	                 ballot_len);
+	if (b.failed) {
+		proto_buf_free(&b);
+		return PROTO_ERR_NOMEM;
+	}
+	st = bc_ed25519_sign(sk, b.p, b.len, sig);
+	proto_buf_free(&b);
+	return st == BC_OK          ? PROTO_OK
+	       : st == BC_ERR_NOMEM ? PROTO_ERR_NOMEM
+	                            : PROTO_ERR_VALUE;
+}
+
+proto_status proto_cast_verify(const uint8_t poll_hash[PROTO_HASH_LEN],
+                               const char *class_id, const uint8_t *token,
+                               size_t toklen, const uint8_t *ballot,
+                               size_t ballot_len, const uint8_t *cast_sig,
+                               size_t cast_sig_len)
+{
+	proto_buf b = {0};
+	bc_status st;
+
+	if (toklen != PROTO_TOKEN_LEN || cast_sig_len != PROTO_SIG_LEN)
+		return PROTO_ERR_VALUE;
+	proto_cast_bytes(&b, poll_hash, class_id, token, toklen, ballot,
+	                 ballot_len);
+	if (b.failed) {
+		proto_buf_free(&b);
+		return PROTO_ERR_NOMEM;
+	}
+	st = bc_ed25519_verify(token + PROTO_TOKEN_MSG_OFF, b.p, b.len,
+	                       cast_sig);
+	proto_buf_free(&b);
+	return st == BC_OK ? PROTO_OK : PROTO_ERR_VALUE;
 }
 
 void proto_receipt_bytes(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],

@@ -300,8 +300,8 @@ proto_status proto_cast_decode(const char *text, size_t len, size_t klen,
                                uint32_t ballot_size, proto_cast *out,
                                proto_err *err)
 {
-	static const char *const names[] = {"class", "token", "sig", "ballot",
-	                                    NULL};
+	static const char *const names[] = {"class",  "token",    "sig",
+	                                    "ballot", "cast_sig", NULL};
 	json_t *root;
 	size_t blen = (size_t)ballot_size + PROTO_SEAL_OVERHEAD;
 	proto_status st;
@@ -325,7 +325,9 @@ proto_status proto_cast_decode(const char *text, size_t len, size_t klen,
 		goto out;
 	}
 	if ((st = get_b64(root, NULL, "ballot", blen, out->ballot, blen,
-	                  err)) != PROTO_OK)
+	                  err)) != PROTO_OK ||
+	    (st = get_b64(root, NULL, "cast_sig", PROTO_SIG_LEN, out->cast_sig,
+	                  sizeof out->cast_sig, err)) != PROTO_OK)
 		goto out;
 	out->ballot_len = blen;
 out:
@@ -346,6 +348,7 @@ json_t *proto_cast_encode(const proto_cast *m)
 	pj_set(o, "token", pj_b64_new(m->token, PROTO_TOKEN_LEN), &ok);
 	pj_set(o, "sig", pj_b64_new(m->sig, m->sig_len), &ok);
 	pj_set(o, "ballot", pj_b64_new(m->ballot, m->ballot_len), &ok);
+	pj_set(o, "cast_sig", pj_b64_new(m->cast_sig, PROTO_SIG_LEN), &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -63,7 +63,9 @@ const char *proto_status_name(proto_status st);
 /* Longest class id: every contest id, '+'s, '*' and "1000". */
 #define PROTO_CLASS_ID_MAX                                                     \
 	(PROTO_MAX_CONTESTS * PROTO_CONTEST_ID_MAX + PROTO_MAX_CONTESTS + 5)
-#define PROTO_TOKEN_LEN     64    /* prepared = prefix (32) || msg (32) */
+#define PROTO_TOKEN_LEN 64 /* prepared = prefix (32) || msg (32) */
+/* msg is the voter's cast key (Ed25519 public key): token + 32. */
+#define PROTO_TOKEN_MSG_OFF 32
 #define PROTO_SIG_LEN       64    /* Ed25519 */
 #define PROTO_SEAL_OVERHEAD 81    /* enc (65) + tag (16) */
 #define PROTO_SECRET_LEN    16    /* the voter credential's s */
@@ -128,12 +130,43 @@ proto_status proto_token_id(const char *class_id, const uint8_t *prepared,
 /* info = lp("ballot-seal/v1") || lp(poll_hash) || lp(class id). */
 void proto_seal_info(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
                      const char *class_id);
-/* lp("ballot-entry/v1") || lp(poll_hash) || lp(class id) || lp(token)
- * || lp(sig) || lp(sealed ballot). */
+/* lp("ballot-entry/v2") || lp(poll_hash) || lp(class id) || lp(token)
+ * || lp(sig) || lp(sealed ballot) || lp(cast_sig). */
 void proto_board_entry(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
                        const char *class_id, const uint8_t *token,
                        size_t toklen, const uint8_t *sig, size_t siglen,
-                       const uint8_t *ballot, size_t ballot_len);
+                       const uint8_t *ballot, size_t ballot_len,
+                       const uint8_t *cast_sig, size_t cast_sig_len);
+/*
+ * The bytes the voter's cast key signs (protocol.md section 7):
+ * lp("ballot-cast/v1") || lp(poll_hash) || lp(class id) || lp(token)
+ * || lp(sealed ballot).
+ */
+void proto_cast_bytes(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
+                      const char *class_id, const uint8_t *token, size_t toklen,
+                      const uint8_t *ballot, size_t ballot_len);
+/*
+ * cast_sig: the Ed25519 signature of proto_cast_bytes by the cast key,
+ * whose public key is the token's msg (its last 32 bytes; the first 32
+ * are RFC 9474's random prefix).  The private key sk is the caller's to
+ * wipe.  PROTO_ERR_VALUE if toklen is not PROTO_TOKEN_LEN.  OUT: sig.
+ */
+proto_status proto_cast_sign(const uint8_t sk[32],
+                             const uint8_t poll_hash[PROTO_HASH_LEN],
+                             const char *class_id, const uint8_t *token,
+                             size_t toklen, const uint8_t *ballot,
+                             size_t ballot_len,
+                             uint8_t sig[PROTO_SIG_LEN]) PROTO_MUST_CHECK;
+/*
+ * Checks cast_sig against the public key in the token (above).
+ * PROTO_OK, or PROTO_ERR_VALUE for a token or signature of the wrong
+ * size or a signature that does not verify; PROTO_ERR_NOMEM.
+ */
+proto_status proto_cast_verify(const uint8_t poll_hash[PROTO_HASH_LEN],
+                               const char *class_id, const uint8_t *token,
+                               size_t toklen, const uint8_t *ballot,
+                               size_t ballot_len, const uint8_t *cast_sig,
+                               size_t cast_sig_len) PROTO_MUST_CHECK;
 /* lp("ballot-receipt/v1") || lp(poll_hash) || lp(u64(leaf_index))
  * || lp(leaf_hash) || lp(u64(tree_size)) || lp(root). */
 void proto_receipt_bytes(proto_buf *b, const uint8_t poll_hash[PROTO_HASH_LEN],
@@ -368,7 +401,8 @@ proto_status proto_token_ans_decode(const char *text, size_t len, size_t klen,
                                     proto_err *err) PROTO_MUST_CHECK;
 json_t *proto_token_ans_encode(const proto_token_ans *m);
 
-/* POST /polls/{id}/casts: {"class", "token", "sig", "ballot"}. */
+/* POST /polls/{id}/casts: {"class", "token", "sig", "ballot",
+ * "cast_sig"}. */
 typedef struct {
 	char class_id[PROTO_CLASS_ID_MAX + 1];
 	uint8_t token[PROTO_TOKEN_LEN];
@@ -376,6 +410,7 @@ typedef struct {
 	size_t sig_len;
 	uint8_t *ballot; /* malloc'd, ballot_size + 81 bytes */
 	size_t ballot_len;
+	uint8_t cast_sig[PROTO_SIG_LEN]; /* Ed25519, by the token's key */
 } proto_cast;
 /*
  * The class id is checked for syntax only (which classes exist is the

@@ -41,10 +41,11 @@ struct vc_entry {
 	char why[160]; /* why it did not parse */
 	int cls;       /* index into classes, -1 if unknown */
 	char class_id[PROTO_CLASS_ID_MAX + 1];
-	const uint8_t *token, *sig, *sealed; /* into bytes */
-	size_t toklen, siglen, sealedlen;
+	const uint8_t *token, *sig, *sealed, *cast_sig; /* into bytes */
+	size_t toklen, siglen, sealedlen, castsiglen;
 	int poll_ok; /* names our poll_hash */
 	int sig_ok;  /* token signature verifies */
+	int cast_ok; /* cast_sig verifies under the key in the token */
 	uint8_t token_id[32];
 	int decrypted;  /* opened and unpadded */
 	uint8_t *plain; /* malloc'd, plainlen bytes + NUL */

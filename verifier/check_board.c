@@ -47,9 +47,9 @@ static void parse_entry(struct vc *c, struct vc_entry *en)
 
 	en->cls = -1;
 	if (take_lp(&p, e, &x, &n) || n != 15 ||
-	    memcmp(x, "ballot-entry/v1", 15) != 0) {
+	    memcmp(x, "ballot-entry/v2", 15) != 0) {
 		snprintf(en->why, sizeof(en->why),
-		         "does not start with lp(\"ballot-entry/v1\")");
+		         "does not start with lp(\"ballot-entry/v2\")");
 		return;
 	}
 	if (take_lp(&p, e, &x, &n) || n != 32) {
@@ -66,15 +66,16 @@ static void parse_entry(struct vc *c, struct vc_entry *en)
 	en->class_id[n] = '\0';
 	if (take_lp(&p, e, &en->token, &en->toklen) ||
 	    take_lp(&p, e, &en->sig, &en->siglen) ||
-	    take_lp(&p, e, &en->sealed, &en->sealedlen)) {
+	    take_lp(&p, e, &en->sealed, &en->sealedlen) ||
+	    take_lp(&p, e, &en->cast_sig, &en->castsiglen)) {
 		snprintf(en->why, sizeof(en->why),
-		         "the token, signature or sealed ballot is cut "
-		         "short");
+		         "the token, signature, sealed ballot or cast_sig is "
+		         "cut short");
 		return;
 	}
 	if (p != e) {
-		snprintf(en->why, sizeof(en->why),
-		         "%zu bytes after the sealed ballot", (size_t)(e - p));
+		snprintf(en->why, sizeof(en->why), "%zu bytes after cast_sig",
+		         (size_t)(e - p));
 		return;
 	}
 	en->parsed = 1;
@@ -131,6 +132,14 @@ static void one(struct vc *c, struct vc_entry *en)
 		    bc_brsa_verify(c->cls[en->cls].key,
 		                   BC_BRSA_SHA384_PSS_RANDOMIZED, en->token,
 		                   en->toklen, en->sig, en->siglen) == BC_OK;
+	/* Signed by the voter's cast key, the token's msg: the server
+	 * refuses a cast whose cast_sig fails, so such an entry means a
+	 * server that appended what it should not have. */
+	en->cast_ok =
+	    c->have_hash &&
+	    proto_cast_verify(c->poll_hash, en->class_id, en->token, en->toklen,
+	                      en->sealed, en->sealedlen, en->cast_sig,
+	                      en->castsiglen) == PROTO_OK;
 	if (c->have_sk && c->have_hash)
 		decrypt(c, en);
 }

@@ -893,6 +893,11 @@ static void check_entries(struct vc *c)
 			             "leaf %zu: the token signature does not "
 			             "verify under class %s's token key",
 			             i, en->class_id);
+		if (!en->cast_ok)
+			vc_fail_line(c, F, en->line, "cast-signature",
+			             "leaf %zu: cast_sig does not verify under "
+			             "the key in the token",
+			             i);
 	}
 	if ((c->tree = bc_merkle_memtree_new()) != NULL)
 		for (size_t i = 0; i < c->nent; i++)
@@ -1093,12 +1098,12 @@ static void verdicts(struct vc *c)
 	for (size_t i = 0; i < c->nent; i++) {
 		struct vc_entry *en = &c->ent[i];
 
-		if (!en->sig_ok)
+		if (!en->sig_ok || !en->cast_ok)
 			continue;
 		for (size_t j = c->nent; j-- > i + 1;) {
 			struct vc_entry *e2 = &c->ent[j];
 
-			if (e2->sig_ok &&
+			if (e2->sig_ok && e2->cast_ok &&
 			    memcmp(e2->token_id, en->token_id, 32) == 0) {
 				en->superseded_by = (int64_t)j;
 				break;
@@ -1115,8 +1120,8 @@ static void verdicts(struct vc *c)
 	for (size_t i = 0; i < c->nent; i++) {
 		struct vc_entry *en = &c->ent[i];
 
-		en->counted = en->valid && en->sig_ok && en->poll_ok &&
-		              en->superseded_by < 0;
+		en->counted = en->valid && en->sig_ok && en->cast_ok &&
+		              en->poll_ok && en->superseded_by < 0;
 		if (en->counted && en->cls >= 0)
 			c->cls[en->cls].counted++;
 		if (en->parsed && en->cls >= 0)

@@ -561,6 +561,403 @@ static void test_tokens(store *s, store_reader *r)
 	CHECK(k.issued == 1);
 }
 
+/* ---------------------------------------------------------------- */
+/* Token issues group-committed with casts, from several threads. */
+
+#define TOK_POLL    "tok-poll"
+#define TOK_OWN     250 /* first issues per thread, own voters */
+#define TOK_SAME    100 /* of which asked again, same blinded message */
+#define TOK_DIFF    100 /* of which asked again, another one */
+#define TOK_FIGHT   50  /* voters two threads ask for at once */
+#define TOK_PER     (TOK_OWN + TOK_SAME + TOK_DIFF + TOK_FIGHT)
+#define TOK_VOTERS  (NTHREADS * TOK_OWN + NTHREADS / 2 * TOK_FIGHT + 100)
+#define TOK_CASTS   500
+#define TOK_SIG_LEN 256
+
+/*
+ * A poll with n voters t00000.. (class classes[i % 3]), in state
+ * ceremony (state 1) or open (state 2).  Its own definition, so its own
+ * poll hash.
+ */
+static store_status make_tok_poll(store *s, const char *id, int n, int state)
+{
+	store_poll_new p;
+	store_voter_new *v;
+	char(*ids)[16], def[128];
+	store_state_new rec;
+	store_error err;
+	store_status st;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(def, sizeof(def), "{\"id\":\"%s\",\"tokens\":1}", id);
+	sha256(def, strlen(def), p.poll_hash);
+	p.id = id;
+	p.definition = (const uint8_t *)def;
+	p.definition_len = strlen(def);
+	p.created_ms = 1796000000000;
+	p.opens_ms = p.closes_ms = -1;
+	memcpy(p.board_sk, board_sk, 32);
+	if ((st = store_poll_create(s, &p, &err)))
+		return st;
+	v = calloc((size_t)n, sizeof(*v));
+	ids = calloc((size_t)n, sizeof(*ids));
+	for (int i = 0; i < n; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "t%05d", i);
+		v[i].voter_id = ids[i];
+		v[i].class_id = classes[i % 3];
+		sha256(ids[i], strlen(ids[i]), v[i].cred_hash);
+	}
+	st = store_roll_import(s, id, v, (size_t)n, &err);
+	free(v);
+	free(ids);
+	if (st)
+		return st;
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = "ceremony";
+	rec.time_ms = 1796000000001;
+	rec.details = (const uint8_t *)"{}";
+	rec.details_len = 2;
+	rec.expect_state = STORE_STATE_DRAFT;
+	rec.new_state = STORE_STATE_CEREMONY;
+	rec.expect_tree_size = -1;
+	if ((st = store_state_append(s, id, &rec, NULL, NULL, &err)) ||
+	    state < 2)
+		return st;
+	rec.kind = "open";
+	rec.expect_state = STORE_STATE_CEREMONY;
+	rec.new_state = STORE_STATE_OPEN;
+	return store_state_append(s, id, &rec, NULL, NULL, &err);
+}
+
+/*
+ * What a request for voter v carries, variant k: the blinded message's
+ * hash, a 256-byte "signature" and a pseudonym starting with be32(v)
+ * and k, so that the log can be mapped back.
+ */
+static void tok_bh(uint8_t out[32], int v, int k)
+{
+	char b[48];
+
+	snprintf(b, sizeof(b), "blinded %d %d", v, k);
+	sha256(b, strlen(b), out);
+}
+
+static void tok_sig(uint8_t out[TOK_SIG_LEN], int v, int k)
+{
+	char b[48];
+
+	for (int i = 0; i < TOK_SIG_LEN / 32; i++) {
+		snprintf(b, sizeof(b), "sig %d %d %d", v, k, i);
+		sha256(b, strlen(b), out + 32 * i);
+	}
+}
+
+static void tok_ps(uint8_t out[32], int v, int k)
+{
+	char b[48];
+
+	snprintf(b, sizeof(b), "pseudonym %d %d", v, k);
+	sha256(b, strlen(b), out);
+	be32(out, (uint32_t)v);
+	out[4] = (uint8_t)k;
+}
+
+/* One submitted issue and its answer. */
+typedef struct {
+	waitgroup *wg;
+	int voter, variant;
+	int expect; /* 0 new, 1 reissued (variant 0's signature), 2 refused,
+	             * 3 contested (new or refused) */
+	int called;
+	store_status st;
+	int reissued;
+	size_t len;
+	uint8_t sig[TOK_SIG_LEN];
+	char class_id[32];
+} tok_slot;
+
+static void tok_done(void *arg, store_status st, const store_token_ans *t,
+                     const store_error *err)
+{
+	tok_slot *sl = arg;
+
+	(void)err;
+	sl->called++;
+	sl->st = st;
+	if (t != NULL) {
+		sl->reissued = t->reissued;
+		sl->len = t->blind_sig_len;
+		if (t->blind_sig_len <= TOK_SIG_LEN)
+			memcpy(sl->sig, t->blind_sig, t->blind_sig_len);
+		snprintf(sl->class_id, sizeof(sl->class_id), "%s", t->class_id);
+	}
+	pthread_mutex_lock(&sl->wg->mu);
+	if (--sl->wg->pending == 0)
+		pthread_cond_broadcast(&sl->wg->cv);
+	pthread_mutex_unlock(&sl->wg->mu);
+}
+
+typedef struct {
+	store *s;
+	int who;
+	tok_slot *slots; /* TOK_PER for this thread */
+	waitgroup *wg;
+	int fails;
+} tok_thread;
+
+static void tok_submit(tok_thread *t, tok_slot *sl, int v, int k, int expect)
+{
+	uint8_t bh[32], sig[TOK_SIG_LEN], ps[32];
+	char id[16];
+
+	sl->wg = t->wg;
+	sl->voter = v;
+	sl->variant = k;
+	sl->expect = expect;
+	tok_bh(bh, v, expect == 1 ? 0 : k);
+	tok_sig(sig, v, k);
+	tok_ps(ps, v, k);
+	snprintf(id, sizeof(id), "t%05d", v);
+	wg_add(t->wg, 1);
+	if (store_token_submit(t->s, TOK_POLL, id, bh, sig, TOK_SIG_LEN, ps,
+	                       tok_done, sl, NULL)) {
+		wg_add(t->wg, -1);
+		t->fails++;
+	}
+}
+
+/* Casts to the token poll while the tokens are issued. */
+static void *tok_cast_main(void *arg)
+{
+	submitter *t = arg;
+	uint8_t e[300];
+
+	for (int i = 0; i < TOK_CASTS; i++) {
+		store_cast c;
+		slot *sl = &t->slots[i];
+
+		sl->wg = t->wg;
+		c.class_id = classes[i % 3];
+		make_token(c.token_id, 40, i);
+		c.entry = e;
+		c.entry_len = make_entry(e, sizeof(e), 40, i);
+		c.revoting = 0;
+		wg_add(t->wg, 1);
+		if (store_cast_submit(t->s, TOK_POLL, &c, on_done, sl, NULL)) {
+			wg_add(t->wg, -1);
+			t->fails++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Thread w: first issues for its own voters w*TOK_OWN + i; right after
+ * the first TOK_SAME of them the same request again with another
+ * signature (answered with the first one), after the next TOK_DIFF a
+ * different blinded message (refused).  Its submissions reach the queue
+ * in order, so the first issue always precedes.  Then TOK_FIGHT voters
+ * that thread w^1 asks for too, each with its own blinded message.
+ */
+static void *tok_main(void *arg)
+{
+	tok_thread *t = arg;
+	int n = 0;
+
+	for (int i = 0; i < TOK_OWN; i++) {
+		int v = t->who * TOK_OWN + i;
+
+		tok_submit(t, &t->slots[n++], v, 0, 0);
+		if (i < TOK_SAME)
+			tok_submit(t, &t->slots[n++], v, 1, 1);
+		else if (i < TOK_SAME + TOK_DIFF)
+			tok_submit(t, &t->slots[n++], v, 2, 2);
+	}
+	for (int i = 0; i < TOK_FIGHT; i++)
+		tok_submit(t, &t->slots[n++],
+		           NTHREADS * TOK_OWN + t->who / 2 * TOK_FIGHT + i,
+		           10 + t->who, 3);
+	if (n != TOK_PER)
+		abort();
+	return NULL;
+}
+
+typedef struct {
+	int n, bad;
+	uint8_t *seen;     /* per voter */
+	const int *winner; /* per voter: the variant stored, -1 none */
+	int nvoters;
+} iss_check;
+
+static int tok_iss_cb(void *arg, uint64_t seq, const uint8_t ps[32],
+                      const char *cls)
+{
+	iss_check *c = arg;
+	uint32_t v = (uint32_t)ps[0] << 24 | (uint32_t)ps[1] << 16 |
+	             (uint32_t)ps[2] << 8 | ps[3];
+	uint8_t want[32];
+
+	if (seq != (uint64_t)c->n++ || v >= (uint32_t)c->nvoters ||
+	    c->seen[v]++ || c->winner[v] < 0) {
+		c->bad++;
+		return 0;
+	}
+	tok_ps(want, (int)v, c->winner[v]);
+	if (memcmp(want, ps, 32) != 0 || strcmp(cls, classes[v % 3]) != 0)
+		c->bad++;
+	return 0;
+}
+
+static int issued_cb(void *arg, const store_class_counts *c)
+{
+	uint64_t *n = arg;
+
+	*n += c->tokens_issued;
+	return 0;
+}
+
+static void test_token_group(store *s, store_reader *r)
+{
+	pthread_t th[NTHREADS], ct;
+	tok_thread tt[NTHREADS];
+	submitter cs;
+	tok_slot *ts;
+	slot *cslots;
+	waitgroup wg, cwg;
+	int bad = 0, winner[TOK_VOTERS], expect_issued = 0, heads = 0;
+	uint8_t seen[TOK_VOTERS] = {0}, sig0[TOK_SIG_LEN], bh[32];
+	iss_check ic = {0, 0, seen, winner, TOK_VOTERS};
+	uint64_t issued = 0, last = 0;
+	store_voter v;
+
+	CHECK(make_tok_poll(s, TOK_POLL, TOK_VOTERS, 2) == STORE_OK);
+	ts = calloc(NTHREADS * TOK_PER, sizeof(*ts));
+	cslots = calloc(TOK_CASTS, sizeof(*cslots));
+	wg_init(&wg);
+	wg_init(&cwg);
+	/* Casts to the same poll at the same time, in the same batches. */
+	cs = (submitter){s, 0, cslots, &cwg, 0};
+	pthread_create(&ct, NULL, tok_cast_main, &cs);
+	for (int i = 0; i < NTHREADS; i++) {
+		tt[i] = (tok_thread){s, i, ts + i * TOK_PER, &wg, 0};
+		pthread_create(&th[i], NULL, tok_main, &tt[i]);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(tt[i].fails == 0);
+	}
+	pthread_join(ct, NULL);
+	CHECK(cs.fails == 0);
+	wg_wait(&wg);
+	wg_wait(&cwg);
+
+	/* Every answer, worked out from what each thread asked. */
+	for (int i = 0; i < TOK_VOTERS; i++)
+		winner[i] = -1;
+	for (int i = 0; i < NTHREADS * TOK_PER; i++) {
+		tok_slot *sl = &ts[i];
+		int ok;
+
+		tok_sig(sig0, sl->voter, sl->expect == 1 ? 0 : sl->variant);
+		ok = sl->called == 1;
+		switch (sl->expect) {
+		case 0:
+		case 1:
+			ok = ok && sl->st == STORE_OK &&
+			     sl->reissued == sl->expect &&
+			     sl->len == TOK_SIG_LEN &&
+			     memcmp(sl->sig, sig0, TOK_SIG_LEN) == 0 &&
+			     strcmp(sl->class_id, classes[sl->voter % 3]) == 0;
+			if (sl->expect == 0) {
+				winner[sl->voter] = 0;
+				expect_issued++;
+			}
+			break;
+		case 2:
+			ok = ok && sl->st == STORE_TOKEN_ISSUED;
+			break;
+		default:
+			if (sl->st == STORE_OK) {
+				ok = ok && !sl->reissued &&
+				     memcmp(sl->sig, sig0, TOK_SIG_LEN) == 0 &&
+				     winner[sl->voter] == -1;
+				winner[sl->voter] = sl->variant;
+				expect_issued++;
+			} else {
+				ok = ok && sl->st == STORE_TOKEN_ISSUED;
+			}
+		}
+		bad += !ok;
+	}
+	CHECK(bad == 0);
+	/* A contested voter: exactly one of the two got it. */
+	for (int i = 0; i < NTHREADS / 2 * TOK_FIGHT; i++)
+		CHECK(winner[NTHREADS * TOK_OWN + i] >= 10);
+	CHECK(expect_issued == NTHREADS * TOK_OWN + NTHREADS / 2 * TOK_FIGHT);
+
+	/* The log: seq 0..n-1, one line per voter issued, the winner's. */
+	CHECK(store_issuance(r, TOK_POLL, 0, UINT64_MAX / 2, tok_iss_cb, &ic,
+	                     NULL) == STORE_OK);
+	CHECK(ic.bad == 0);
+	CHECK(ic.n == expect_issued);
+	CHECK(store_status_counts(r, TOK_POLL, issued_cb, &issued, NULL) ==
+	      STORE_OK);
+	CHECK(issued == (uint64_t)expect_issued);
+	/* The voters' rows hold the winner's message and signature. */
+	bad = 0;
+	for (int i = 0; i < TOK_VOTERS; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "t%05d", i);
+		if (store_voter_get(r, TOK_POLL, id, &v, NULL) != STORE_OK) {
+			bad++;
+			continue;
+		}
+		if (winner[i] < 0) {
+			bad += v.has_token != 0;
+		} else {
+			tok_bh(bh, i, winner[i]);
+			tok_sig(sig0, i, winner[i]);
+			bad += !v.has_token ||
+			       memcmp(v.blinded_hash, bh, 32) != 0 ||
+			       v.blind_sig_len != TOK_SIG_LEN ||
+			       memcmp(v.blind_sig, sig0, TOK_SIG_LEN) != 0;
+		}
+		store_voter_clear(&v);
+	}
+	CHECK(bad == 0);
+
+	/* The casts in between all went in. */
+	bad = 0;
+	for (int i = 0; i < TOK_CASTS; i++) {
+		bad += cslots[i].st != STORE_OK || cslots[i].r.duplicate;
+		if (cslots[i].r.sth.tree_size != last) {
+			heads++;
+			last = cslots[i].r.sth.tree_size;
+		}
+	}
+	CHECK(bad == 0);
+	{
+		store_sth fin;
+
+		CHECK(store_sth_latest(r, TOK_POLL, &fin, NULL) == STORE_OK);
+		CHECK(fin.tree_size == TOK_CASTS);
+	}
+	/* Refused before queueing: no callback. */
+	memset(bh, 0, sizeof(bh));
+	CHECK(store_token_submit(s, TOK_POLL, "t00000", bh, sig0, 0, bh,
+	                         tok_done, ts, NULL) == STORE_INVALID);
+	CHECK(store_token_submit(s, TOK_POLL, "t00000", bh, sig0, TOK_SIG_LEN,
+	                         bh, NULL, ts, NULL) == STORE_INVALID);
+	CHECK(store_token_submit(s, TOK_POLL, NULL, bh, sig0, TOK_SIG_LEN, bh,
+	                         tok_done, ts, NULL) == STORE_INVALID);
+	printf("%d token issues from %d threads with %d casts (%d "
+	       "issued, log dense; %d distinct tree heads)\n",
+	       NTHREADS * TOK_PER, NTHREADS, TOK_CASTS, expect_issued, heads);
+	free(ts);
+	free(cslots);
+}
+
 /* State records: the chain recomputed here from protocol.md section 9. */
 typedef struct {
 	uint8_t prev[32];
@@ -949,6 +1346,228 @@ static void test_crash(void)
 	free(got);
 }
 
+/*
+ * The crash test for token issues: a child issues tokens (200 in flight)
+ * to voters of its round's range and writes each answered voter's index
+ * to the pipe from the callback; SIGKILL at a random moment; every
+ * answered token must then be on file (the voter's row and the log).
+ */
+#define CRASH_TOK_POLL   "crash-tok"
+#define CRASH_TOK_ROUNDS 4
+#define CRASH_TOK_RANGE  8000 /* voters per round */
+
+typedef struct {
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int inflight;
+} tchild_ctx;
+
+typedef struct {
+	tchild_ctx *c;
+	uint32_t voter;
+} tchild_req;
+
+static void tchild_done(void *arg, store_status st, const store_token_ans *t,
+                        const store_error *err)
+{
+	tchild_req *q = arg;
+	tchild_ctx *c = q->c;
+
+	(void)err;
+	if (st != STORE_OK || t->reissued)
+		_exit(5); /* every voter is asked once */
+	if (write(c->fd, &q->voter, sizeof(q->voter)) !=
+	    (ssize_t)sizeof(q->voter))
+		_exit(3);
+	free(q);
+	pthread_mutex_lock(&c->mu);
+	c->inflight--;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void tchild_main(int fd, int round)
+{
+	tchild_ctx c;
+	store *s;
+	time_t start = time(NULL);
+
+	c.fd = fd;
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	c.inflight = 0;
+	if (store_open(dbpath, &s, NULL) != STORE_OK)
+		_exit(2);
+	/* Open (its board check takes a while): the parent starts the
+	 * clock now. */
+	{
+		uint32_t ready = UINT32_MAX;
+
+		if (write(fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+			_exit(3);
+	}
+	for (int i = 0; i < CRASH_TOK_RANGE; i++) {
+		int v = round * CRASH_TOK_RANGE + i;
+		uint8_t bh[32], sig[TOK_SIG_LEN], ps[32];
+		tchild_req *q = malloc(sizeof(*q));
+		char id[16];
+
+		pthread_mutex_lock(&c.mu);
+		while (c.inflight >= 200)
+			pthread_cond_wait(&c.cv, &c.mu);
+		c.inflight++;
+		pthread_mutex_unlock(&c.mu);
+		snprintf(id, sizeof(id), "t%05d", v);
+		tok_bh(bh, v, 0);
+		tok_sig(sig, v, 0);
+		tok_ps(ps, v, 0);
+		q->c = &c;
+		q->voter = (uint32_t)v;
+		if (store_token_submit(s, CRASH_TOK_POLL, id, bh, sig,
+		                       TOK_SIG_LEN, ps, tchild_done, q, NULL))
+			_exit(4);
+	}
+	/* All asked before the kill: wait for it, bounded. */
+	while (time(NULL) - start < 20)
+		usleep(10000);
+	store_close(s);
+	_exit(0);
+}
+
+static void test_token_crash(void)
+{
+	uint8_t seen[CRASH_TOK_ROUNDS * CRASH_TOK_RANGE] = {0};
+	int winner[CRASH_TOK_ROUNDS * CRASH_TOK_RANGE];
+	size_t total = 0;
+	store *s;
+	store_reader *r;
+	store_error err;
+	int status;
+
+	/* A poll in ceremony: tokens are issued from then on. */
+	CHECK(store_open(dbpath, &s, &err) == STORE_OK);
+	if (s == NULL)
+		return;
+	CHECK(make_tok_poll(s, CRASH_TOK_POLL,
+	                    CRASH_TOK_ROUNDS * CRASH_TOK_RANGE, 1) == STORE_OK);
+	store_close(s);
+	for (int round = 0; round < CRASH_TOK_ROUNDS; round++) {
+		int fds[2], missing = 0;
+		pid_t pid;
+		/* The child answers thousands a second: kill it early. */
+		long delay_ms = 5 + rand() % 60;
+		uint32_t *got = calloc(CRASH_TOK_RANGE, sizeof(*got));
+		size_t ngot = 0, have = 0;
+		int ready = 0;
+		uint8_t buf[4 * 64];
+		iss_check ic = {0, 0, NULL, winner,
+		                CRASH_TOK_ROUNDS * CRASH_TOK_RANGE};
+		struct timespec t0, t1;
+
+		CHECK(pipe(fds) == 0);
+		fflush(NULL);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			tchild_main(fds[1], round);
+		}
+		close(fds[1]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int killed = 0;;) {
+			struct pollfd pf = {fds[0], POLLIN, 0};
+			ssize_t k;
+			long el;
+
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			el = (t1.tv_sec - t0.tv_sec) * 1000 +
+			     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+			/* Bounded if the child never gets ready. */
+			if (!killed &&
+			    ((ready && el >= delay_ms) || el >= 20000)) {
+				kill(pid, SIGKILL);
+				killed = 1;
+			}
+			if (poll(&pf, 1, killed ? 1000 : 1) <= 0) {
+				if (killed)
+					break;
+				continue;
+			}
+			k = read(fds[0], buf + have, sizeof(buf) - have);
+			if (k <= 0)
+				break;
+			have += (size_t)k;
+			while (have >= 4 && ngot < CRASH_TOK_RANGE) {
+				uint32_t w;
+
+				memcpy(&w, buf, 4);
+				memmove(buf, buf + 4, have - 4);
+				have -= 4;
+				if (w != UINT32_MAX) {
+					got[ngot++] = w;
+				} else if (!ready) {
+					ready = 1;
+					clock_gettime(CLOCK_MONOTONIC, &t0);
+				}
+			}
+		}
+		close(fds[0]);
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+		err.msg[0] = '\0';
+		CHECK(store_open(dbpath, &s, &err) == STORE_OK);
+		if (s == NULL) {
+			fprintf(stderr, "reopen: %s\n", err.msg);
+			free(got);
+			break;
+		}
+		CHECK(store_reader_open(s, &r, NULL) == STORE_OK);
+		/* Every answered voter's row, with what was asked... */
+		for (size_t i = 0; i < ngot; i++) {
+			uint8_t bh[32], sig[TOK_SIG_LEN];
+			store_voter v;
+			char id[16];
+
+			snprintf(id, sizeof(id), "t%05u", got[i]);
+			tok_bh(bh, (int)got[i], 0);
+			tok_sig(sig, (int)got[i], 0);
+			if (got[i] / CRASH_TOK_RANGE != (uint32_t)round ||
+			    store_voter_get(r, CRASH_TOK_POLL, id, &v, NULL) !=
+			        STORE_OK) {
+				missing++;
+				continue;
+			}
+			if (!v.has_token || memcmp(v.blinded_hash, bh, 32) ||
+			    v.blind_sig_len != TOK_SIG_LEN ||
+			    memcmp(v.blind_sig, sig, TOK_SIG_LEN))
+				missing++;
+			store_voter_clear(&v);
+		}
+		CHECK(missing == 0);
+		/* ... and the log: dense, one line per stored token, at
+		 * least every answered one. */
+		for (int i = 0; i < CRASH_TOK_ROUNDS * CRASH_TOK_RANGE; i++)
+			winner[i] = 0;
+		memset(seen, 0, sizeof(seen));
+		ic.seen = seen;
+		CHECK(store_issuance(r, CRASH_TOK_POLL, 0, UINT64_MAX / 2,
+		                     tok_iss_cb, &ic, NULL) == STORE_OK);
+		CHECK(ic.bad == 0);
+		CHECK((size_t)ic.n >= total + ngot);
+		for (size_t i = 0; i < ngot; i++)
+			CHECK(seen[got[i]] == 1);
+		total = (size_t)ic.n;
+		store_reader_close(r);
+		store_close(s);
+		CHECK(integrity_ok(dbpath));
+		printf(
+		    "token crash round %d: killed %ld ms after the open, %zu "
+		    "of %d tokens answered, all on file (%zu in the log)\n",
+		    round + 1, delay_ms, ngot, CRASH_TOK_RANGE, total);
+		free(got);
+	}
+}
+
 /* ---------------------------------------------------------------- */
 /* Benchmark: casts per second through the store alone. */
 
@@ -1115,6 +1734,7 @@ int main(int argc, char **argv)
 	test_dup_and_tokens(s, r);
 	test_tokens(s, r);
 	test_states(s, r);
+	test_token_group(s, r);
 	store_reader_close(r);
 	store_close(s);
 
@@ -1122,6 +1742,7 @@ int main(int argc, char **argv)
 	test_refusals();
 	CHECK(integrity_ok(dbpath));
 	test_crash();
+	test_token_crash();
 
 	free(slots);
 	rm_store();

@@ -157,7 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    memcmp(a.token, b.token, sizeof a.token) != 0 ||
 			    memcmp(a.sig, b.sig, KLEN) != 0 ||
 			    a.ballot_len != b.ballot_len ||
-			    memcmp(a.ballot, b.ballot, a.ballot_len) != 0)
+			    memcmp(a.ballot, b.ballot, a.ballot_len) != 0 ||
+			    memcmp(a.cast_sig, b.cast_sig, sizeof a.cast_sig) !=
+			        0)
 				broken("cast round trip");
 			free(b.ballot);
 		}

@@ -184,11 +184,7 @@ class Ballotd:
                  "db = %s" % self.db,
                  "organiser_credential_file = %s" % self.cred_file,
                  "threads = %d" % self.threads,
-                 "log_level = info",
-                 # Tests exercise revoting, which a real daemon refuses
-                 # in this version (threat-model.md, "Revoting");
-                 # test_revoting_gate.py checks the refusal.
-                 "unsafe_revoting = true"]
+                 "log_level = info"]
         if self.plain:
             lines.append("http = 127.0.0.1:%d" % self.http_port)
         if self.tls:
@@ -310,6 +306,78 @@ class Ballotd:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class CastKey:
+    """A voter's cast key (protocol.md section 5): an Ed25519 key pair
+    whose public key is the token's msg; every cast is signed with it.
+    Python has no Ed25519, so the openssl command does the work: the
+    seed as RFC 8410 PKCS#8, the public key from its SPKI."""
+
+    PKCS8 = bytes.fromhex("302e020100300506032b657004220420")
+    SPKI = bytes.fromhex("302a300506032b6570032100")
+
+    def __init__(self, seed=None):
+        self.seed = seed if seed is not None else os.urandom(32)
+        out = self._openssl(["pkey", "-inform", "DER", "-pubout",
+                             "-outform", "DER"], self.PKCS8 + self.seed)
+        if len(out) != 44 or not out.startswith(self.SPKI):
+            raise HarnessError("openssl pkey: not an Ed25519 SPKI")
+        self.pub = out[12:]
+
+    @staticmethod
+    def _openssl(args, stdin, files=()):
+        with tempfile.TemporaryDirectory(prefix="castkey-") as tmp:
+            names = []
+            for i, data in enumerate(files):
+                n = os.path.join(tmp, "f%d" % i)
+                with open(n, "wb") as f:
+                    f.write(data)
+                names.append(n)
+            args = [a.format(*names) for a in args]
+            r = subprocess.run(["openssl"] + args, input=stdin,
+                               capture_output=True, timeout=30)
+            if r.returncode != 0:
+                raise HarnessError("openssl %s: %s" %
+                                   (args[0], r.stderr.decode()))
+            return r.stdout
+
+    def sign(self, msg):
+        """Ed25519 (RFC 8032) of msg: 64 bytes."""
+        out = self._openssl(["pkeyutl", "-sign", "-rawin", "-keyform",
+                             "DER", "-inkey", "{0}", "-in", "{1}"], b"",
+                            (self.PKCS8 + self.seed, msg))
+        if len(out) != 64:
+            raise HarnessError("openssl pkeyutl: %d bytes" % len(out))
+        return out
+
+    @classmethod
+    def verify(cls, pub, msg, sig):
+        try:
+            cls._openssl(["pkeyutl", "-verify", "-pubin", "-rawin",
+                          "-keyform", "DER", "-inkey", "{0}", "-in", "{1}",
+                          "-sigfile", "{2}"], b"", (cls.SPKI + pub, msg, sig))
+        except HarnessError:
+            return False
+        return True
+
+
+def _lp(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return len(b).to_bytes(4, "big") + b
+
+
+def cast_bytes(poll_hash, class_id, token, sealed):
+    """What cast_sig signs (protocol.md section 7)."""
+    return (_lp("ballot-cast/v1") + _lp(poll_hash) + _lp(class_id) +
+            _lp(token) + _lp(sealed))
+
+
+def board_entry(poll_hash, class_id, token, sig, sealed, cast_sig):
+    """A board entry (protocol.md section 7)."""
+    return (_lp("ballot-entry/v2") + _lp(poll_hash) + _lp(class_id) +
+            _lp(token) + _lp(sig) + _lp(sealed) + _lp(cast_sig))
 
 
 def run_ballotd(build_dir, args, timeout=10):

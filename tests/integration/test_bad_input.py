@@ -15,9 +15,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ballotd_harness as harness  # noqa: E402
 from ballotd_harness import assert_error  # noqa: E402
-from test_poll_api import (Poll, b64url, check, definition,  # noqa: E402
-                           fake_sealed, off_curve_point, p256_point,
-                           prepare, unb64url)
+from test_poll_api import (CAST_KEYS, Poll, b64url,  # noqa: E402
+                           cast_bytes, check, definition, fake_sealed,
+                           leaf_hash, off_curve_point, p256_point, prepare,
+                           unb64url)
 
 ORG = True
 WRONG_ORG = "not-the-organiser-credential-at-all"
@@ -83,9 +84,13 @@ def setup(c):
     return f
 
 
-def cast_body(cls, prep, sig, sealed, **extra):
+def cast_body(ph, cls, prep, sig, sealed, key=None, **extra):
+    """A cast of poll_hash ph, cast_sig by key (default: the token's own
+    cast key, or a stranger's for a token prepare() did not make)."""
+    key = key or CAST_KEYS.get(prep[32:]) or harness.CastKey()
     b = {"class": cls, "token": b64url(prep), "sig": b64url(sig),
-         "ballot": b64url(sealed)}
+         "ballot": b64url(sealed),
+         "cast_sig": b64url(key.sign(cast_bytes(ph, cls, prep, sealed)))}
     b.update(extra)
     return b
 
@@ -264,64 +269,92 @@ def rows(c, f):
         # --- casts
         ("cast before the open", post(
             "/polls/bad-cer/casts",
-            cast_body(*f["cer_token"], fake_sealed(bs))),
+            cast_body(f["cer"].hash, *f["cer_token"], fake_sealed(bs))),
          409, "wrong_state", "ceremony"),
         ("cast after the close", post(
             "/polls/bad-closed/casts",
-            cast_body(*f["closed_token"], fake_sealed(bs))),
+            cast_body(f["closed"].hash, *f["closed_token"],
+                      fake_sealed(bs))),
          409, "wrong_state", "closed"),
         ("forged token signature", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep, os.urandom(255) + b"\x00",
+            cast_body(p.hash, cls, prep, os.urandom(255) + b"\x00",
                       fake_sealed(bs))),
          422, "bad_signature", "sig"),
         ("signature of another token", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prepare(), sig, fake_sealed(bs))),
+            cast_body(p.hash, cls, prepare(), sig, fake_sealed(bs))),
          422, "bad_signature", "a+b*1"),
         ("token of another class", post(
             "/polls/bad-open/casts",
-            cast_body("a+b*1", oprep, osig, fake_sealed(bs))),
+            cast_body(p.hash, "a+b*1", oprep, osig, fake_sealed(bs))),
          422, "bad_signature", "a+b*1"),
         ("unknown class", post(
             "/polls/bad-open/casts",
-            cast_body("b*1", prep, sig, fake_sealed(bs))),
+            cast_body(p.hash, "b*1", prep, sig, fake_sealed(bs))),
          400, "bad_request", "b*1"),
         ("class id out of order", post(
             "/polls/bad-open/casts",
-            cast_body("b+a*1", prep, sig, fake_sealed(bs))),
+            cast_body(p.hash, "b+a*1", prep, sig, fake_sealed(bs))),
          400, "bad_request", "class"),
         ("reused token, no revoting", post(
             "/polls/bad-open/casts",
-            cast_body(ucls, uprep, usig, fake_sealed(bs))),
+            cast_body(p.hash, ucls, uprep, usig, fake_sealed(bs))),
          409, "token_used", "revoting"),
         ("ciphertext too short", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep, sig, fake_sealed(bs)[:-1])),
+            cast_body(p.hash, cls, prep, sig, fake_sealed(bs)[:-1])),
          400, "bad_request", "ballot"),
         ("ciphertext too long", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep, sig, fake_sealed(bs) + b"\x00")),
+            cast_body(p.hash, cls, prep, sig,
+                      fake_sealed(bs) + b"\x00")),
          400, "bad_request", "ballot"),
         ("enc off the curve", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep, sig,
+            cast_body(p.hash, cls, prep, sig,
                       off_curve_point() + os.urandom(bs + 16))),
          400, "bad_request", "enc"),
         ("enc compressed", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep, sig,
+            cast_body(p.hash, cls, prep, sig,
                       b"\x02" + p256_point()[1:] + os.urandom(bs + 16))),
          400, "bad_request", "enc"),
         ("token of the wrong size", post(
             "/polls/bad-open/casts",
-            cast_body(cls, prep[:63], sig, fake_sealed(bs))),
+            cast_body(p.hash, cls, prep[:63], sig, fake_sealed(bs))),
          400, "bad_request", "token"),
         ("cast with padding in base64url", post(
             "/polls/bad-open/casts",
-            dict(cast_body(cls, prep, sig, fake_sealed(bs)),
+            dict(cast_body(p.hash, cls, prep, sig, fake_sealed(bs)),
                  token=b64url(prep) + "==")),
          400, "bad_request", "token"),
+        ("cast_sig by another key", post(
+            "/polls/bad-open/casts",
+            cast_body(p.hash, cls, prep, sig, fake_sealed(bs),
+                      key=harness.CastKey())),
+         422, "bad_signature", "cast_sig"),
+        ("cast_sig over another ballot", post(
+            "/polls/bad-open/casts",
+            dict(cast_body(p.hash, cls, prep, sig, fake_sealed(bs)),
+                 ballot=b64url(fake_sealed(bs)))),
+         422, "bad_signature", "cast_sig"),
+        ("cast_sig for another class", post(
+            "/polls/bad-open/casts",
+            dict(cast_body(p.hash, cls, prep, sig, fake_sealed(bs)),
+                 cast_sig=b64url(CAST_KEYS[prep[32:]].sign(cast_bytes(
+                     p.hash, "a*2", prep, fake_sealed(bs)))))),
+         422, "bad_signature", "cast_sig"),
+        ("cast_sig of the wrong size", post(
+            "/polls/bad-open/casts",
+            dict(cast_body(p.hash, cls, prep, sig, fake_sealed(bs)),
+                 cast_sig=b64url(bytes(63)))),
+         400, "bad_request", "cast_sig"),
+        ("cast without cast_sig", post(
+            "/polls/bad-open/casts",
+            {"class": cls, "token": b64url(prep), "sig": b64url(sig),
+             "ballot": b64url(fake_sealed(bs))}),
+         400, "bad_json", "cast_sig"),
         ("cast with a missing member", post(
             "/polls/bad-open/casts",
             {"class": cls, "token": b64url(prep), "sig": b64url(sig)}),
@@ -391,6 +424,80 @@ def test_bad_input_table(build):
         d.stop_ok()
 
 
+def entry_fields(entry):
+    """The lp fields of a board entry (protocol.md section 7)."""
+    out, i = [], 0
+    while i < len(entry):
+        n = int.from_bytes(entry[i:i + 4], "big")
+        out.append(entry[i + 4:i + 4 + n])
+        i += 4 + n
+    check(i == len(entry) and len(out) == 7 and
+          out[0] == b"ballot-entry/v2", "entry fields %r" % out[:1])
+    return out
+
+
+def test_board_token_is_useless(build):
+    """With revoting, a token and signature read from the board cannot
+    replace the voter's ballot: a new ballot needs cast_sig by the
+    voter's cast key (threat-model.md, "Revoting").  The same entry sent
+    again is the same leaf; the voter's own revote is a new one."""
+    with harness.Ballotd(build, config={"test_election_key": "true"}) as d:
+        d.start()
+        c = d.client()
+        p = Poll(c, "revote-key", revoting=True)
+        p.create()
+        p.roll(4, 0)
+        p.ceremony()
+        p.election_key()
+        p.open()
+        cls, prep, sig = p.get_token("v0")
+        r, _ = p.cast(cls, prep, sig)
+        check(r.status == 200 and r.json["leaf_index"] == 0, "cast %r" % r)
+        # What anyone reads from the board.
+        ents = c.get("/polls/revote-key/board/entries?start=0&end=1").json
+        eb = unb64url(ents["entries"][0]["entry"])
+        _, eph, ecls, etok, esig, esealed, ecsig = entry_fields(eb)
+        check(eph == p.hash and ecls.decode() == cls and etok == prep and
+              esig == sig, "the board shows the token and its signature")
+        before = p.snapshot()
+        bs = p.defn["ballot_size"]
+        # A new ballot under the copied token, signed by another key.
+        thief = harness.CastKey()
+        r = c.post("/polls/revote-key/casts",
+                   cast_body(p.hash, cls, etok, esig, fake_sealed(bs),
+                             key=thief))
+        assert_error(r, 422, "bad_signature", "cast_sig")
+        # A re-sealed ballot with the entry's cast_sig (no key at all).
+        r = c.post("/polls/revote-key/casts",
+                   {"class": cls, "token": b64url(etok), "sig": b64url(esig),
+                    "ballot": b64url(fake_sealed(bs)),
+                    "cast_sig": b64url(ecsig)})
+        assert_error(r, 422, "bad_signature", "cast_sig")
+        # The thief's own key as the token's msg: the token signature
+        # no longer verifies.
+        stolen = etok[:32] + thief.pub
+        r = c.post("/polls/revote-key/casts",
+                   cast_body(p.hash, cls, stolen, esig, fake_sealed(bs),
+                             key=thief))
+        assert_error(r, 422, "bad_signature", "sig")
+        check(p.snapshot() == before, "the refusals changed nothing")
+        # The entry's own bytes again: the same leaf, nothing new.
+        r = c.post("/polls/revote-key/casts",
+                   {"class": cls, "token": b64url(etok), "sig": b64url(esig),
+                    "ballot": b64url(esealed), "cast_sig": b64url(ecsig)})
+        check(r.status == 200 and r.json["leaf_index"] == 0 and
+              r.json["leaf_hash"] == leaf_hash(eb).hex(),
+              "a replayed entry is the same leaf: %r" % r)
+        check(c.get("/polls/revote-key/board/sth").json["tree_size"] == 1,
+              "no new leaf")
+        # The voter, with the key, revotes.
+        r, e2 = p.cast(cls, prep, sig)
+        check(r.status == 200 and r.json["leaf_index"] == 1 and
+              r.json["leaf_hash"] == leaf_hash(e2).hex(),
+              "the voter's revote is a new leaf: %r" % r)
+        d.stop_ok()
+
+
 def test_test_route_off(build):
     """The test-only election-key route does not exist by default."""
     with harness.Ballotd(build) as d:
@@ -407,5 +514,6 @@ def test_test_route_off(build):
 
 
 if __name__ == "__main__":
-    harness.main([test_bad_input_table, test_test_route_off],
+    harness.main([test_bad_input_table, test_board_token_is_useless,
+                  test_test_route_off],
                  time_limit=300)

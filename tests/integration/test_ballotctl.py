@@ -175,6 +175,14 @@ def test_usage_errors(ctl, tmp):
                "--ballot", "{}", err="one of --credential")
     ctl.expect(2, *srv, "vote", "p", "--credential", "v1:x", "--ballot",
                "{}", err="--receipt is required")
+    # A revote takes the token file instead of a credential, and keeps
+    # it as it is.
+    ctl.expect(2, *srv, "vote", "p", "--receipt", os.path.join(tmp, "r"),
+               "--revote", "t", "--credential", "v1:x", "--ballot", "{}",
+               err="one of --credential")
+    ctl.expect(2, *srv, "vote", "p", "--receipt", os.path.join(tmp, "r"),
+               "--revote", "t", "--keep-token", "k", "--ballot", "{}",
+               err="--keep-token with --revote")
     # A malformed credential is refused before anything is sent.
     ctl.expect(2, *srv, "vote", "p", "--receipt", os.path.join(tmp, "r"),
                "--credential", "v1:NOT-A-CREDENTIAL", "--ballot", "{}",
@@ -674,6 +682,15 @@ def test_flow(ctl, tmp, harness):
                 f.write(row["credential"] + "\n")
             args = ["vote", pid, "--credential-file", credf, "--ballot",
                     json.dumps(ballot), "--receipt", rpath]
+            if i == 0:
+                # No token is kept where the poll allows no revoting.
+                kt = os.path.join(tmp, "kept-token")
+                got = ctl.run("--server", "http://127.0.0.1:%d" %
+                              d.http_port, *args, "--keep-token", kt)
+                check(got[0] == 1 and "--keep-token: poll %s does not "
+                      "allow revoting" % pid in got[2] and
+                      not os.path.exists(kt) and
+                      not os.path.exists(rpath + ".state"), got)
             if i < 2:
                 # The answer to the cast is lost: once (i = 0: ballotctl
                 # sends the same bytes again on a new connection), or

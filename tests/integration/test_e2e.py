@@ -22,15 +22,13 @@ its route answers 404).
      rebuilt here (P-256 Lagrange at 0) and x*G compared with Y, which is
      also recomputed as the sum of the dealers' C_i0.
 
-Revoting: `ballotctl vote` removes its state file after the receipt is
-written (docs/ballotctl.md: the token would let whoever reads the file
-replace the vote), so it has no command for a revote.  The receipt file
-keeps the board entry, which holds the token (`prepared`) and its
-signature; the test writes a state file of the documented format at step
-`token` from them, and `ballotctl vote --state` resumes from it: it seals
-the new choices to the election key and casts them under the same token
-(a real sealed ballot, not a stand-in).  A plain second `vote` for the
-same credential must be refused (409 token_already_issued).
+Revoting: the 20 revoters' first `ballotctl vote` has `--keep-token
+FILE` (the token, its signature and the cast key, mode 0600); their
+second is `ballotctl vote --revote FILE` with new choices and no
+credential: a real sealed ballot under the same token, signed by the same
+cast key (its cast_sig is checked here with openssl against the key in
+the token).  A plain second `vote` for the same credential must be
+refused (409 token_already_issued).
 
 BALLOT_E2E_VOTERS (default 300) scales the roll, for slow builds: two
 thirds in both contests, one third in the committee only.
@@ -114,8 +112,8 @@ def parse_entry(entry):
         n = int.from_bytes(entry[i:i + 4], "big")
         out.append(entry[i + 4:i + 4 + n])
         i += 4 + n
-    check(i == len(entry) and len(out) == 6 and
-          out[0] == b"ballot-entry/v1", "entry fields")
+    check(i == len(entry) and len(out) == 7 and
+          out[0] == b"ballot-entry/v2", "entry fields")
     return out
 
 
@@ -278,9 +276,11 @@ def test_e2e(build):
                 if v["class"] == both:
                     v["ballot"]["office"] = random_ranking(rng, 4)
 
-            def vote(v, ballot, rpath, state=None):
-                args = ["vote", POLL, "--credential-file", v["cred"],
-                        "--ballot", json.dumps(ballot), "--receipt", rpath]
+            def vote(v, ballot, rpath, state=None, extra=(), cred=True):
+                args = ["vote", POLL, "--ballot", json.dumps(ballot),
+                        "--receipt", rpath] + list(extra)
+                if cred:
+                    args += ["--credential-file", v["cred"]]
                 if state:
                     args += ["--state", state]
                 rc, out, err = ctl.run(*args)
@@ -297,9 +297,21 @@ def test_e2e(build):
                       "receipt file of %s" % v["id"])
                 return out, rf
 
+            # The revoters keep their token (and its cast key).
+            revoters = rng.sample(voters, n_revote)
+            for v in revoters:
+                v["token_file"] = os.path.join(tmp, "token-%s" % v["id"])
+
             def first_vote(v):
                 v["receipt"] = os.path.join(tmp, "r-%s.json" % v["id"])
-                v["out"], v["rf"] = vote(v, v["ballot"], v["receipt"])
+                keep = (["--keep-token", v["token_file"]]
+                        if "token_file" in v else [])
+                v["out"], v["rf"] = vote(v, v["ballot"], v["receipt"],
+                                         extra=keep)
+                if keep:
+                    check("token kept in %s" % v["token_file"] in v["out"]
+                          and os.stat(v["token_file"]).st_mode & 0o777 ==
+                          0o600, "token file of %s" % v["id"])
             ts = time.monotonic()
             pmap(first_vote, voters)
             times["votes"] = time.monotonic() - ts
@@ -314,37 +326,37 @@ def test_e2e(build):
             check(rc == 1 and "409 token_already_issued" in err,
                   (rc, out, err))
 
-            # Revotes: the token and signature from the first receipt's
-            # entry, in a state file at step "token"; new choices.
-            revoters = rng.sample(voters, n_revote)
+            # Revotes: `vote --revote` with the kept token; new choices.
+            def cast_sig_ok(e, what):
+                lab, eph, cls, token, sig, sealed, csig = e
+                msg = (lp("ballot-cast/v1") + lp(eph) + lp(cls) +
+                       lp(token) + lp(sealed))
+                vtmp = tempfile.mkdtemp(dir=tmp)
+                check(ed25519_verify(token[32:], msg, csig, vtmp),
+                      "cast_sig of %s: by the key in the token" % what)
+                shutil.rmtree(vtmp)
 
             def revote(v):
-                lab, eph, cls, token, sig, sealed = parse_entry(
-                    unb64url(v["rf"]["entry"]))
+                e1 = parse_entry(unb64url(v["rf"]["entry"]))
+                lab, eph, cls, token, sig, sealed, csig = e1
                 check(eph == ph and cls.decode() == v["class"],
                       "entry of %s" % v["id"])
-                state = os.path.join(tmp, "revote-%s.state" % v["id"])
-                with open(state, "w") as f:
-                    json.dump({"format": "ballotctl-vote-state/1",
-                               "poll": POLL, "poll_hash": ph.hex(),
-                               "step": "token", "class": v["class"],
-                               "prepared": b64url(token),
-                               # not used after step "blinded": only
-                               # its length (the key's) is checked
-                               "blinded": b64url(bytes(len(sig))),
-                               "sig": b64url(sig)}, f)
-                os.chmod(state, 0o600)
+                cast_sig_ok(e1, v["id"])
                 nb = {"committee": random_ranking(rng_r[v["id"]], 7,
                                                   False)}
                 if v["class"] == both:
                     nb["office"] = random_ranking(rng_r[v["id"]], 4, False)
                 v["ballot2"] = nb
                 v["receipt2"] = os.path.join(tmp, "r2-%s.json" % v["id"])
-                out, v["rf2"] = vote(v, nb, v["receipt2"], state)
-                check("resuming from %s (step: token)" % state in out, out)
+                out, v["rf2"] = vote(v, nb, v["receipt2"],
+                                     extra=["--revote", v["token_file"]],
+                                     cred=False)
+                check("it replaces your earlier ballot" in out, out)
                 e2 = parse_entry(unb64url(v["rf2"]["entry"]))
-                check(e2[3] == token and e2[4] == sig and e2[5] != sealed,
+                check(e2[3] == token and e2[4] == sig and e2[5] != sealed
+                      and e2[6] != csig,
                       "the revote of %s: same token, new ballot" % v["id"])
+                cast_sig_ok(e2, v["id"] + "'s revote")
             rng_r = {v["id"]: random.Random("%d-%s" % (SEED, v["id"]))
                      for v in revoters}
             pmap(revote, revoters)

@@ -172,8 +172,8 @@ def test_too_large(build):
                    content_type="application/json")
         assert_error(r, 413, "too_large", "65536")
         # The cast route allows 128 KiB: 100 KiB passes the size check.
-        body = (b'{"class": "c", "token": "t", "sig": "s", "ballot": "'
-                + b"B" * 100000 + b'"}')
+        body = (b'{"class": "c", "token": "t", "sig": "s", "cast_sig": "x", '
+                b'"ballot": "' + b"B" * 100000 + b'"}')
         assert_error(c.post("/polls/x/casts", body,
                             content_type="application/json"),
                      404, "not_found", "poll 'x'")
@@ -441,7 +441,8 @@ def test_cast_log_anonymous(build):
         marker = "BODYMARKER7f3a"
         casts = [
             c.post("/polls/p/casts", {"class": marker, "token": "t",
-                                      "sig": "s", "ballot": "b"}),
+                                      "sig": "s", "ballot": "b",
+                                      "cast_sig": "x"}),
             c.post("/polls/p/casts", '{"class": ', content_type=
                    "application/json"),
             c.post("/polls/p/casts", "x", content_type="text/plain"),

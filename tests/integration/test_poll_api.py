@@ -92,9 +92,15 @@ def token_id(class_id, prepared):
     return H(lp("ballot-token/v1") + lp(class_id) + lp(prepared))
 
 
-def board_entry(poll_hash, class_id, token, sig, sealed):
-    return (lp("ballot-entry/v1") + lp(poll_hash) + lp(class_id) +
-            lp(token) + lp(sig) + lp(sealed))
+def board_entry(poll_hash, class_id, token, sig, sealed, cast_sig):
+    return (lp("ballot-entry/v2") + lp(poll_hash) + lp(class_id) +
+            lp(token) + lp(sig) + lp(sealed) + lp(cast_sig))
+
+
+def cast_bytes(poll_hash, class_id, token, sealed):
+    """What the cast key signs: cast_sig (protocol.md section 7)."""
+    return (lp("ballot-cast/v1") + lp(poll_hash) + lp(class_id) +
+            lp(token) + lp(sealed))
 
 
 def leaf_hash(entry):
@@ -286,8 +292,16 @@ class TokenKey:
         return emsa_pss_verify(prepared, em, self.bits - 1)
 
 
+# The cast key of every token prepare() made, by its public key (the
+# token's msg): Poll.cast signs with it.
+CAST_KEYS = {}
+
+
 def prepare():
-    return os.urandom(32) + os.urandom(32)  # prefix || msg
+    """prefix || msg, msg the public key of a fresh cast key."""
+    key = harness.CastKey()
+    CAST_KEYS[key.pub] = key
+    return os.urandom(32) + key.pub
 
 
 # ---------------------------------------------------------------------
@@ -452,12 +466,17 @@ class Poll:
               "the finalized signature verifies under the class key")
         return cls, prepared, sig
 
-    def cast(self, cls, prepared, sig, sealed=None):
+    def cast(self, cls, prepared, sig, sealed=None, key=None):
+        """Signed with key, by default the cast key of the token."""
         sealed = sealed or fake_sealed(self.defn["ballot_size"])
+        key = key or CAST_KEYS[prepared[32:]]
+        cast_sig = key.sign(cast_bytes(self.hash, cls, prepared, sealed))
         r = self.c.post("/polls/%s/casts" % self.id,
                         {"class": cls, "token": b64url(prepared),
-                         "sig": b64url(sig), "ballot": b64url(sealed)})
-        return r, board_entry(self.hash, cls, prepared, sig, sealed)
+                         "sig": b64url(sig), "ballot": b64url(sealed),
+                         "cast_sig": b64url(cast_sig)})
+        return r, board_entry(self.hash, cls, prepared, sig, sealed,
+                              cast_sig)
 
     def snapshot(self):
         """Everything a refused request must leave unchanged."""
@@ -575,7 +594,8 @@ def test_organiser_flow(build):
         receipts.append((rc1, entry))
         # The exact same cast again: the same leaf.
         body = {"class": "a+b*1", "token": b64url(prep), "sig": b64url(sig1),
-                "ballot": b64url(entry[-(256 + 81):])}
+                "ballot": b64url(entry[-(256 + 81 + 4 + 64):-(4 + 64)]),
+                "cast_sig": b64url(entry[-64:])}
         r = c.post("/polls/flow-1/casts", body)
         check(r.status == 200 and r.json["leaf_index"] ==
               rc1["leaf_index"], "a repeated cast gets the same leaf")
@@ -833,9 +853,10 @@ def test_ballotctl_voters(build):
             check(got.returncode == 0, "vote %s: %s %s" %
                   (v, got.stdout, got.stderr))
             receipts.append(rpath)
-        # ballotctl keeps no token after a vote: a second `vote` asks for
-        # a new token and is refused (revoting needs the same token; it
-        # is tested with this file's own client in
+        # ballotctl keeps no token after a vote unless asked to
+        # (--keep-token, test_e2e.py): a second `vote` asks for a new
+        # token and is refused (revoting needs the same token and its
+        # cast key; it is tested with this file's own client in
         # test_revoting_and_reuse).
         got = run("vote", "ctl-flow", "--credential-file",
                   os.path.join(tmp, "cred-v0"), "--ballot",

@@ -2,11 +2,11 @@
 real ballotd: three trustees (k = 2) run the real key ceremony with
 `ballotctl trustee`; 40 voters in two classes vote with `ballotctl vote`
 in three contests (an STV committee of 2 seats, an IRV option contest and
-a referendum); one voter revotes (revoting is on: the vote is resumed
-from a state file at step "token" made from the first receipt's entry);
-another voter's token is reused for a cast whose sealed ballot does not
-decrypt (sent by hand: ballotctl refuses invalid ballots locally, so no
-decrypting-but-invalid ballot can be made with it); then the close, the
+a referendum); one voter revotes (revoting is on: `vote --keep-token`,
+then `vote --revote`); another voter's kept token is used for a cast
+whose sealed ballot does not decrypt (sent by hand, signed with the cast
+key from the token file: ballotctl refuses invalid ballots locally, so
+no decrypting-but-invalid ballot can be made with it); then the close, the
 releases, `ballotctl tally`, `ballotctl publish` and GET record.tar.
 
 Expected values are worked out here from the ballots the test cast: the
@@ -30,7 +30,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ballotd_harness import (ORGANISER_CREDENTIAL, SKIP,  # noqa: E402
-                             Ballotd, binary_path, main)
+                             Ballotd, CastKey, binary_path, cast_bytes,
+                             main)
 from test_ceremony import (G, Trustee, b64u, ec_mul, point,  # noqa: E402
                            run_all, unb64u)
 
@@ -201,46 +202,63 @@ def run_poll(build, d, tmp, verifier):
     final = {}   # voter -> (leaf, weight, ballot) of the entry that counts
     receipts = {}
 
-    def vote(i, ballot, state=None, name=None):
+    def vote(i, ballot, name=None, extra=()):
         v = "v%02d" % i
         rpath = os.path.join(tmp, name or "r%s.json" % v)
-        args = ["vote", PID, "--credential", creds[v][0], "--ballot",
-                json.dumps(ballot), "--receipt", rpath]
-        if state:
-            args += ["--state", state]
+        args = ["vote", PID, "--ballot", json.dumps(ballot), "--receipt",
+                rpath] + list(extra)
+        if "--revote" not in extra:
+            args += ["--credential", creds[v][0]]
         ctl.ok(*args)
         r = json.load(open(rpath))
         receipts[v] = r
         return r
 
+    # v01 and v02 keep their tokens (and cast keys) for later.
+    tokf = {i: os.path.join(tmp, "token-v%02d" % i) for i in (1, 2)}
     for i in range(1, 41):
         b = FIRST_V01 if i == 1 else ballot_of(i)
-        r = vote(i, b)
+        r = vote(i, b, extra=["--keep-token", tokf[i]] if i in tokf else [])
         final["v%02d" % i] = (r["receipt"]["leaf_index"],
                               2 if i >= 35 else 1, b)
-    # v01 revotes: a state file at step "token" from the entry's token.
+    # v01 revotes with its kept token.
     first_v01 = final["v01"][0]
     f = lp_fields(unb64u(receipts["v01"]["entry"]))
-    check(f[0] == b"ballot-entry/v1" and f[1] == ph and
-          f[2] == CLASS_A.encode(), "v01 entry fields")
-    st = os.path.join(tmp, "v01-revote.state")
-    with open(st, "w") as fh:
-        json.dump({"format": "ballotctl-vote-state/1", "poll": PID,
-                   "poll_hash": ph.hex(), "step": "token",
-                   "class": CLASS_A, "prepared": b64u(f[3]),
-                   "blinded": b64u(b"\x01" * 256), "sig": b64u(f[4])}, fh)
-    os.chmod(st, 0o600)
-    r = vote(1, ballot_of(1), state=st, name="rv01b.json")
+    check(f[0] == b"ballot-entry/v2" and f[1] == ph and
+          f[2] == CLASS_A.encode() and len(f) == 7, "v01 entry fields")
+    r = vote(1, ballot_of(1), name="rv01b.json",
+             extra=["--revote", tokf[1]])
     revote_v01 = r["receipt"]["leaf_index"]
     check(revote_v01 > first_v01, "revote leaf")
+    f2 = lp_fields(unb64u(r["entry"]))
+    check(f2[3] == f[3] and f2[4] == f[4] and f2[5] != f[5],
+          "the revote: the same token, a new ballot")
     final["v01"] = (revote_v01, 1, ballot_of(1))
-    # v02's token, reused for a sealed ballot that does not decrypt.
+    # A token file whose cast key is not the token's is refused before
+    # anything is sent.
+    with open(tokf[1]) as fh:
+        tf = json.load(fh)
+    tf["cast_key"] = b64u(bytes(32))
+    badtok = os.path.join(tmp, "token-bad")
+    with open(badtok, "w") as fh:
+        json.dump(tf, fh)
+    rc, o, e = ctl.run("vote", PID, "--revote", badtok, "--ballot",
+                       json.dumps(ballot_of(1)), "--receipt",
+                       os.path.join(tmp, "rv01c.json"))
+    check(rc == 1 and "cast_key is not the key in the token" in e,
+          "a token file with another key: %d %s" % (rc, e))
+    # v02's token, used again for a sealed ballot that does not decrypt,
+    # signed with v02's cast key (from its token file).
     first_v02 = final["v02"][0]
     f = lp_fields(unb64u(receipts["v02"]["entry"]))
+    with open(tokf[2]) as fh:
+        key = CastKey(unb64u(json.load(fh)["cast_key"]))
+    check(key.pub == f[3][32:], "the token file's key is the token's msg")
     bad = f[5][:65] + bytes((x ^ 0x5a) for x in f[5][65:])
     r = c.post("/polls/%s/casts" % PID, {
         "class": CLASS_A, "token": b64u(f[3]), "sig": b64u(f[4]),
-        "ballot": b64u(bad)})
+        "ballot": b64u(bad),
+        "cast_sig": b64u(key.sign(cast_bytes(ph, CLASS_A, f[3], bad)))})
     check(r.status == 200, r)
     garbage_v02 = r.json["leaf_index"]
     del final["v02"]

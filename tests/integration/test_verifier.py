@@ -160,12 +160,13 @@ def test_board_tampering(build):
     bad = rec["bad_leaf"]
 
     def added(d):
-        # A new entry whose token was never issued: a fresh token and a
-        # signature made of random bytes.
+        # A new entry whose token was never issued: a fresh token and
+        # signatures made of random bytes.
         es = lines(d, "board/entries.jsonl")
-        entry = (mr.lp("ballot-entry/v1") + mr.lp(rec["poll_hash"]) +
+        entry = (mr.lp("ballot-entry/v2") + mr.lp(rec["poll_hash"]) +
                  mr.lp("committee*1") + mr.lp(os.urandom(64)) +
-                 mr.lp(os.urandom(256)) + mr.lp(os.urandom(337)))
+                 mr.lp(os.urandom(256)) + mr.lp(os.urandom(337)) +
+                 mr.lp(os.urandom(64)))
         es.append({"leaf_index": len(es),
                    "leaf_hash": mr.leaf_hash(entry).hex(),
                    "entry": mr.b64u(entry)})
@@ -188,7 +189,7 @@ def test_board_tampering(build):
     def altered(d):
         es = lines(d, "board/entries.jsonl")
         b = bytearray(mr.unb64u(es[3]["entry"]))
-        b[-5] ^= 0x10  # one bit of the sealed ballot's ciphertext
+        b[-64 - 4 - 5] ^= 0x10  # a bit of the sealed ballot's ciphertext
         es[3]["entry"] = mr.b64u(bytes(b))
         write_lines(d, "board/entries.jsonl", es)
     expect("ballot altered", altered, "board/entries.jsonl", "4",
@@ -218,11 +219,9 @@ def test_board_tampering(build):
         es = lines(d, "board/entries.jsonl")
         dup = dict(es[1])
         dup["leaf_index"] = len(es)
-        # The same token under a new leaf: a new sealed ballot.
-        b = bytearray(mr.unb64u(dup["entry"]))
-        b[-1] ^= 0x01
-        dup["entry"] = mr.b64u(bytes(b))
-        dup["leaf_hash"] = mr.leaf_hash(bytes(b)).hex()
+        # The same token under a new leaf: the entry again, byte for
+        # byte (a new ballot would need the voter's cast key for its
+        # cast_sig; the "cast signature forged" row is that case).
         es.append(dup)
         write_lines(d, "board/entries.jsonl", es)
     expect("token reused", reused, "board/entries.jsonl", "12",
@@ -241,6 +240,31 @@ def test_board_tampering(build):
         write_lines(d, "board/entries.jsonl", es)
     expect("forged token signature", forged_sig, "board/entries.jsonl", "3",
            "token-signature")
+
+    def forged_cast_sig(d):
+        # A new sealed ballot under leaf 2's token, with a cast_sig not
+        # made by the key in the token (a byte of the original changed):
+        # what a server without the voter's key would have to write.
+        # The heads are re-signed with the board key over the altered
+        # tree, so only the cast signature gives it away.
+        es = lines(d, "board/entries.jsonl")
+        b = bytearray(mr.unb64u(es[2]["entry"]))
+        b[-64 - 4 - 5] ^= 0x10  # the sealed ballot's ciphertext
+        b[-7] ^= 0x01           # cast_sig (the last lp field)
+        es[2]["entry"] = mr.b64u(bytes(b))
+        es[2]["leaf_hash"] = mr.leaf_hash(bytes(b)).hex()
+        write_lines(d, "board/entries.jsonl", es)
+        hs = lines(d, "board/sths.jsonl")
+        lv = leaves_of(d)
+        for h in hs:
+            root = mr.merkle_root(lv[:h["tree_size"]])
+            h["root"] = root.hex()
+            h["signature"] = sign_sth(h["tree_size"], root,
+                                      h["timestamp_ms"])
+        write_lines(d, "board/sths.jsonl", hs)
+    expect("cast signature forged", forged_cast_sig, "board/entries.jsonl",
+           "3", "cast-signature", contains="leaf 2",
+           absent=("board/sths.jsonl", "3", "sth-root"))
 
     def resigned(d):
         # The head of size 6 re-signed with the board key over another

@@ -6,8 +6,10 @@
  */
 #include "check.h"
 #include "proto.h"
+#include "sign.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define H11 "1111111111111111111111111111111111111111111111111111111111111111"
 #define HAA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -56,6 +58,79 @@ static void check_hash(const uint8_t h[32], const char *want, int line)
 		check_failures++;
 	}
 	free(s);
+}
+
+/*
+ * cast_sig with the key of RFC 8032 7.1 TEST 1 (secret 9d61b19d...,
+ * public d75a9801...) as the token's msg: the signature proto makes
+ * verifies with bc_ed25519_verify over the bytes written out by hand,
+ * and proto_cast_verify refuses any change.
+ */
+static void cast_sig(void)
+{
+	static const uint8_t sk[32] = {
+	    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
+	    0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
+	    0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+	static const uint8_t pk[32] = {
+	    0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe,
+	    0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6,
+	    0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+	uint8_t haa[32], token[64], ballot[3] = {1, 2, 3}, sig[64], msg[200];
+	size_t n = 0;
+
+	memset(haa, 0xaa, 32);
+	memset(token, 0x11, 32); /* the random prefix */
+	memcpy(token + 32, pk, 32);
+	/* lp("ballot-cast/v1") lp(poll_hash) lp("a*1") lp(token) lp(ballot) */
+	memcpy(msg + n,
+	       "\0\0\0\x0e"
+	       "ballot-cast/v1",
+	       18),
+	    n += 18;
+	memcpy(msg + n, "\0\0\0\x20", 4), n += 4;
+	memcpy(msg + n, haa, 32), n += 32;
+	memcpy(msg + n,
+	       "\0\0\0\x03"
+	       "a*1",
+	       7),
+	    n += 7;
+	memcpy(msg + n, "\0\0\0\x40", 4), n += 4;
+	memcpy(msg + n, token, 64), n += 64;
+	memcpy(msg + n, "\0\0\0\x03", 4), n += 4;
+	memcpy(msg + n, ballot, 3), n += 3;
+
+	CHECK(proto_cast_sign(sk, haa, "a*1", token, 64, ballot, 3, sig) ==
+	      PROTO_OK);
+	CHECK(bc_ed25519_verify(pk, msg, n, sig) == BC_OK);
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_OK);
+	/* Another class, ballot, prefix, key or poll: refused. */
+	CHECK(proto_cast_verify(haa, "b*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	ballot[2] ^= 1;
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	ballot[2] ^= 1;
+	token[0] ^= 1;
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	token[0] ^= 1;
+	token[63] ^= 1;
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	token[63] ^= 1;
+	haa[0] = 0;
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	haa[0] = 0xaa;
+	/* Wrong sizes. */
+	CHECK(proto_cast_verify(haa, "a*1", token, 63, ballot, 3, sig, 64) ==
+	      PROTO_ERR_VALUE);
+	CHECK(proto_cast_verify(haa, "a*1", token, 64, ballot, 3, sig, 63) ==
+	      PROTO_ERR_VALUE);
+	CHECK(proto_cast_sign(sk, haa, "a*1", token, 32, ballot, 3, sig) ==
+	      PROTO_ERR_VALUE);
 }
 
 int main(void)
@@ -123,19 +198,36 @@ int main(void)
 	          "612a31",
 	          __LINE__);
 
-	/* entry with token "T", sig "SS", ballot "" */
+	/* entry with token "T", sig "SS", ballot "", cast_sig "CC" */
 	proto_board_entry(&b, haa, "a*1", (const uint8_t *)"T", 1,
-	                  (const uint8_t *)"SS", 2, NULL, 0);
+	                  (const uint8_t *)"SS", 2, NULL, 0,
+	                  (const uint8_t *)"CC", 2);
 	check_buf(&b,
 	          "0000000f"
-	          "62616c6c6f742d656e7472792f7631" L32 HAA "00000003"
+	          "62616c6c6f742d656e7472792f7632" L32 HAA "00000003"
 	          "612a31"
 	          "00000001"
 	          "54"
 	          "00000002"
 	          "5353"
-	          "00000000",
+	          "00000000"
+	          "00000002"
+	          "4343",
 	          __LINE__);
+
+	/* the cast-signing bytes, token "T", ballot "B" */
+	proto_cast_bytes(&b, haa, "a*1", (const uint8_t *)"T", 1,
+	                 (const uint8_t *)"B", 1);
+	check_buf(&b,
+	          "0000000e"
+	          "62616c6c6f742d636173742f7631" L32 HAA "00000003"
+	          "612a31"
+	          "00000001"
+	          "54"
+	          "00000001"
+	          "42",
+	          __LINE__);
+	cast_sig();
 
 	/* receipt: leaf 41 (0x29), tree size 1204 (0x4b4) */
 	proto_receipt_bytes(&b, haa, 41, hbb, 1204, hcc);

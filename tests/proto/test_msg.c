@@ -137,16 +137,40 @@ static void messages(void)
 
 	snprintf(body, sizeof body,
 	         "{\"class\":\"list*1\",\"token\":\"%s\",\"sig\":\"%s\","
-	         "\"ballot\":\"%s\"}",
-	         b64b, b256, ballot);
+	         "\"ballot\":\"%s\",\"cast_sig\":\"%s\"}",
+	         b64b, b256, ballot, bsig);
 	CHECK(proto_cast_decode(body, strlen(body), 256, 256, &cast, &err) ==
 	      PROTO_OK);
 	CHECK(cast.ballot_len == 337 && cast.ballot[336] == 0x66);
 	CHECK(cast.token[63] == 0x33 && cast.sig_len == 256);
+	CHECK(cast.cast_sig[0] == 0x44 && cast.cast_sig[63] == 0x44);
 	t = text_of(proto_cast_encode(&cast));
 	CHECK_STR(t, body);
 	free(t);
 	free(cast.ballot);
+	/* cast_sig is required, and 64 bytes. */
+	{
+		char body2[4096];
+
+		snprintf(body2, sizeof body2,
+		         "{\"class\":\"list*1\",\"token\":\"%s\","
+		         "\"sig\":\"%s\",\"ballot\":\"%s\"}",
+		         b64b, b256, ballot);
+		CHECK(proto_cast_decode(body2, strlen(body2), 256, 256, &cast,
+		                        &err) == PROTO_ERR_SHAPE);
+		CHECK(cast.ballot == NULL);
+		CHECK(strstr(err.msg, "cast_sig") != NULL);
+		/* 33 bytes (44 characters) are not a cast_sig */
+		snprintf(body2, sizeof body2,
+		         "{\"class\":\"list*1\",\"token\":\"%s\","
+		         "\"sig\":\"%s\",\"ballot\":\"%s\","
+		         "\"cast_sig\":\"%.44s\"}",
+		         b64b, b256, ballot, bsig);
+		CHECK(proto_cast_decode(body2, strlen(body2), 256, 256, &cast,
+		                        &err) == PROTO_ERR_VALUE);
+		CHECK(cast.ballot == NULL);
+		CHECK(strstr(err.msg, "cast_sig: expected 64 bytes") != NULL);
+	}
 	/* ballot_size 257 wants 338 bytes. */
 	CHECK(proto_cast_decode(body, strlen(body), 256, 257, &cast, &err) ==
 	      PROTO_ERR_VALUE);

@@ -40,7 +40,8 @@ import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from ballotd_harness import ORGANISER_CREDENTIAL, Ballotd  # noqa: E402
+from ballotd_harness import (ORGANISER_CREDENTIAL, Ballotd,  # noqa: E402
+                             CastKey, cast_bytes)
 
 # ---- P-256 (SEC 2 2.4.2), affine arithmetic ----
 P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff
@@ -158,14 +159,16 @@ def emsa_pss_encode(msg, embits):
     return bytes(masked) + h + b"\xbc"
 
 
-def cast_undecryptable(c, cred, jwk, klass):
+def cast_undecryptable(c, cred, jwk, klass, poll_hash):
     """A token by the RFC 9474 steps written out here (Prepare, Blind,
-    the server's BlindSign, Finalize), then a sealed ballot that is a
-    valid P-256 point followed by random bytes: the server takes it (it
+    the server's BlindSign, Finalize; msg the public key of a fresh cast
+    key), then a sealed ballot that is a valid P-256 point followed by
+    random bytes, signed with the cast key: the server takes it (it
     cannot look inside), and the tally must find it does not decrypt."""
     n = int.from_bytes(unb64u(jwk["n"]), "big")
     e = int.from_bytes(unb64u(jwk["e"]), "big")
-    prepared = os.urandom(64)
+    key = CastKey()
+    prepared = os.urandom(32) + key.pub
     m = int.from_bytes(emsa_pss_encode(prepared, n.bit_length() - 1), "big")
     while True:
         r = int.from_bytes(os.urandom(256), "big") % n
@@ -184,7 +187,9 @@ def cast_undecryptable(c, cred, jwk, klass):
     resp = c.post("/polls/%s/casts" % POLL_ID,
                   {"class": klass, "token": b64u(prepared),
                    "sig": b64u(sig.to_bytes(256, "big")),
-                   "ballot": b64u(ballot)})
+                   "ballot": b64u(ballot),
+                   "cast_sig": b64u(key.sign(cast_bytes(
+                       poll_hash, klass, prepared, ballot)))})
     assert resp.status == 200, resp
     return resp.json["leaf_index"]
 
@@ -343,9 +348,11 @@ def make_record(build, out, tmp):
             receipts[r["leaf_index"]] = rpath
             plains[r["leaf_index"]] = plaintext(class_of(cs, w), ballot)
         # One ballot that does not decrypt, cast by v06.
-        jwk = [k for k in get(c, "/polls/" + POLL_ID)["classes"]
+        g = get(c, "/polls/" + POLL_ID)
+        jwk = [k for k in g["classes"]
                if k["id"] == vclass["v06"]][0]["token_key"]["jwk"]
-        bad_leaf = cast_undecryptable(c, cred["v06"], jwk, vclass["v06"])
+        bad_leaf = cast_undecryptable(c, cred["v06"], jwk, vclass["v06"],
+                                      bytes.fromhex(g["poll_hash"]))
         plains[bad_leaf] = None
         run([ctl] + srv + ["poll", "close", POLL_ID], env=env)
         for t in (trustees[0], trustees[2]):
