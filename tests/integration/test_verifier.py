@@ -430,6 +430,17 @@ def test_tally_tampering(build):
     expect("more ballots than tokens", fewer_issued, "issuance.jsonl", "-",
            "class-count", contains="committee*2")
 
+    def pseudonym_twice(d):
+        # A second token for the voter of line 3: the same pseudonym
+        # at the end of the log.
+        rows = lines(d, "issuance.jsonl")
+        dup = dict(rows[2])
+        dup["seq"] = len(rows)
+        write_lines(d, "issuance.jsonl", rows + [dup])
+    # The record's log has 11 lines (as the "not JSON" row also knows).
+    expect("a pseudonym issued twice", pseudonym_twice, "issuance.jsonl",
+           "12", "issuance", contains="pseudonym issued twice (line 3)")
+
 
 # ---- the poll, states, ceremony, keys ----
 
