@@ -7,7 +7,8 @@
 // 127.0.0.1 (ES modules do not load from file://), opens tests/web/vectors.html in Debian's
 // Chromium through playwright-core, and runs the tests the page defines. Node takes the part of
 // the server for the cross-implementation tests: it holds RSA private keys and does BlindSign with
-// node:crypto (raw RSA, RSA_NO_PADDING), signs and verifies RSA-PSS, and signs Ed25519.
+// node:crypto (raw RSA, RSA_NO_PADDING), signs and verifies RSA-PSS, and signs Ed25519; after the
+// page has run, it verifies the Ed25519 signatures the page made with fresh cast keys.
 //
 // Exit status: 0 all passed, 1 any failure, 77 the vectors directory is missing (everything that
 // does not need it has still run and passed).
@@ -215,6 +216,35 @@ try {
     skip += g.skip;
     const note = g.skipNote ? ` (${g.skipNote})` : '';
     console.log(`  ${name.padEnd(22)} ${String(g.pass).padStart(6)} passed ${String(g.fail).padStart(4)} failed ${String(g.skip).padStart(4)} skipped${note}  ${g.ms} ms`);
+    for (const f of g.failures) console.log(`    FAIL ${f}`);
+  }
+  // Ed25519 signatures the page made (fresh cast keys), handed back by page.evaluate and verified
+  // here by node:crypto (OpenSSL); each entry says whether it must verify.
+  {
+    const t = Date.now();
+    const handoff = result.handoff || [];
+    const g = { pass: 0, fail: 0, failures: [] };
+    if (result.features.ed25519 && handoff.length === 0) {
+      g.fail++;
+      g.failures.push('the page handed back no signatures');
+    }
+    for (const h of handoff) {
+      let got;
+      try {
+        const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: h2b(h.pk).toString('base64url') }, format: 'jwk' });
+        got = crypto.verify(null, h2b(h.msg), key, h2b(h.sig));
+      } catch (e) {
+        got = `error ${e.message}`;
+      }
+      if (got === h.want) g.pass++;
+      else {
+        g.fail++;
+        g.failures.push(`${h.what}: node:crypto said ${got}, want ${h.want}`);
+      }
+    }
+    pass += g.pass;
+    fail += g.fail;
+    console.log(`  ${'cast x node'.padEnd(22)} ${String(g.pass).padStart(6)} passed ${String(g.fail).padStart(4)} failed ${String(0).padStart(4)} skipped  ${Date.now() - t} ms`);
     for (const f of g.failures) console.log(`    FAIL ${f}`);
   }
   for (const e of pageErrors) console.log(`  page error: ${e}`);

@@ -7,6 +7,7 @@ import * as R from '/web/crypto/blindrsa.js';
 import * as H from '/web/crypto/hpke.js';
 import * as M from '/web/crypto/merkle.js';
 import * as E from '/web/crypto/ed25519.js';
+import * as C from '/web/crypto/cast.js';
 import { modInv, modPow } from '/web/crypto/bigint.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -747,6 +748,120 @@ async function testEd25519(features) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ed25519.js signing and cast.js: the known answers of tests/proto/test_bytes.c (same inputs,
+// same hex), RFC 8032 TEST 1-3 through sign/importSeed, fresh keys handed to Node to verify.
+
+const HAA = 'aa'.repeat(32);
+const L32 = '00000020';
+// tests/proto/test_bytes.c: entry with token "T", sig "SS", ballot "", cast_sig "CC"
+const KA_ENTRY =
+  '0000000f' + '62616c6c6f742d656e7472792f7632' + L32 + HAA + '00000003' + '612a31' +
+  '00000001' + '54' + '00000002' + '5353' + '00000000' + '00000002' + '4343';
+// python3: sha256(b'\x00' + entry).hexdigest() of the entry above
+const KA_ENTRY_LEAF = 'f07828030bd7c301bb47c2029a608244d0bdcecaaa7a95868b9b0b7c5bf84557';
+// tests/proto/test_bytes.c: the cast-signing bytes, token "T", ballot "B"
+const KA_CAST =
+  '0000000e' + '62616c6c6f742d636173742f7631' + L32 + HAA + '00000003' + '612a31' +
+  '00000001' + '54' + '00000001' + '42';
+// tests/proto/test_bytes.c cast_sig(): key of RFC 8032 TEST 1, token = 0x11 * 32 ‖ pk,
+// ballot 01 02 03, class "a*1"; the signature is node:crypto's (OpenSSL) over those bytes.
+const KA_CAST_SIG =
+  'a8bdf61742e1e19b37e3a614518578e80f1e02dc9ecc132d0b533919a5f92d9d6bd9b33ca28f3df584f27be6db1b8e4aba6c13d1f19a8f271f11fcc05f03ed00';
+
+async function testCast(features, handoff) {
+  const u = B.utf8;
+  const haa = B.fromHex(HAA);
+  // byte-exact layouts, and the leaf hash
+  const entry = C.boardEntryV2(haa, 'a*1', u('T'), u('SS'), new Uint8Array(0), u('CC'));
+  eq(entry, B.fromHex(KA_ENTRY), 'entry v2 = test_bytes.c');
+  eq(await C.entryLeafHash(entry), B.fromHex(KA_ENTRY_LEAF), 'entry v2 leaf hash');
+  eq(await C.entryLeafHash(entry), await M.leafHash(entry), 'entryLeafHash = merkle leafHash');
+  eq(C.castBytes(haa, 'a*1', u('T'), u('B')), B.fromHex(KA_CAST), 'cast bytes = test_bytes.c');
+  await rejects(() => C.castBytes(new Uint8Array(31), 'a*1', u('T'), u('B')), 'cast bytes: short poll hash');
+  await rejects(() => C.castBytes(haa, u('a*1'), u('T'), u('B')), 'cast bytes: class id as bytes');
+  await rejects(() => C.castBytes(haa, 'a*1', 'T', u('B')), 'cast bytes: token as a string');
+  await rejects(() => C.boardEntryV2(haa, 'a*1', u('T'), u('SS'), new Uint8Array(0)), 'entry: no cast_sig');
+  if (!features.ed25519) return skip(1, 'no WebCrypto Ed25519 in this browser');
+
+  // RFC 8032 TEST 1-3 through importSeed + sign
+  for (let t = 0; t < RFC8032.length; t++) {
+    const [seed, pkH, msgH, sigH] = RFC8032[t];
+    const sk = await E.importSeed(B.fromHex(seed));
+    ok(sk.extractable === false, `TEST ${t + 1}: imported seed not extractable`);
+    eq(await E.sign(sk, B.fromHex(msgH)), B.fromHex(sigH), `TEST ${t + 1}: E.sign`);
+    const skx = await E.importSeed(B.fromHex(seed), { extractable: true });
+    eq(new Uint8Array(await crypto.subtle.exportKey('pkcs8', skx)), B.concat(E.PKCS8_PREFIX, B.fromHex(seed)), `TEST ${t + 1}: PKCS#8 round trip`);
+  }
+  await rejects(() => E.importSeed(new Uint8Array(31)), 'importSeed: 31 bytes');
+
+  // test_bytes.c cast_sig(): same key, token, ballot, poll and class
+  const [seed1, pk1H] = RFC8032[0];
+  const pk1 = B.fromHex(pk1H);
+  const sk1 = await E.importSeed(B.fromHex(seed1));
+  const token = B.concat(new Uint8Array(32).fill(0x11), pk1);
+  const ballot = B.fromHex('010203');
+  const hand = B.concat(
+    B.fromHex('0000000e'), u('ballot-cast/v1'), B.fromHex('00000020'), haa, B.fromHex('00000003'), u('a*1'),
+    B.fromHex('00000040'), token, B.fromHex('00000003'), ballot);
+  ok(hand.length === 136, 'hand-built cast bytes are 136 bytes');
+  eq(C.castBytes(haa, 'a*1', token, ballot), hand, 'cast bytes of cast_sig() = hand-built');
+  eq(C.castPublicKey(token), pk1, 'castPublicKey');
+  const cs = await C.signCast(sk1, haa, 'a*1', token, ballot);
+  eq(cs, B.fromHex(KA_CAST_SIG), 'cast_sig (RFC 8032 TEST 1 key) = node:crypto');
+  ok((await E.verify(pk1, hand, cs)) === true, 'cast_sig verifies over the hand-built bytes');
+  ok((await C.verifyCast(haa, 'a*1', token, ballot, cs)) === true, 'verifyCast');
+  ok((await C.verifyCast(haa, 'b*1', token, ballot, cs)) === false, 'verifyCast: other class');
+  ok((await C.verifyCast(haa, 'a*1', token, flip(ballot, 16), cs)) === false, 'verifyCast: ballot[2] ^= 1');
+  ok((await C.verifyCast(haa, 'a*1', flip(token, 0), ballot, cs)) === false, 'verifyCast: token[0] ^= 1');
+  ok((await C.verifyCast(haa, 'a*1', flip(token, 63 * 8), ballot, cs)) === false, 'verifyCast: token[63] ^= 1');
+  const h0 = haa.slice();
+  h0[0] = 0;
+  ok((await C.verifyCast(h0, 'a*1', token, ballot, cs)) === false, 'verifyCast: other poll');
+  let acc = 0;
+  for (const bit of allBits(64)) if ((await C.verifyCast(haa, 'a*1', token, ballot, flip(cs, bit))) !== false) acc++;
+  ok(acc === 0, `cast_sig: ${acc} of 512 flipped bits accepted`);
+  await rejects(() => C.verifyCast(haa, 'a*1', token.subarray(0, 63), ballot, cs), 'verifyCast: 63-byte token');
+  await rejects(() => C.verifyCast(haa, 'a*1', token, ballot, cs.subarray(0, 63)), 'verifyCast: 63-byte cast_sig');
+  await rejects(() => C.signCast(sk1, haa, 'a*1', token.subarray(0, 32), ballot), 'signCast: 32-byte token');
+  await rejects(() => C.signCast(sk1, haa, 'a*1', B.concat(new Uint8Array(32), B.fromHex(RFC8032[1][1])), ballot), 'signCast: key not the token\'s');
+  const pubKey1 = await crypto.subtle.importKey('raw', pk1, { name: 'Ed25519' }, true, ['verify']);
+  await rejects(() => E.sign(pubKey1, hand), 'sign with a public key');
+
+  // a fresh cast key: generate, export, sign a cast, entry; Node verifies after runAll returns
+  const kp = await E.generateKeyPair();
+  ok(kp.pk instanceof Uint8Array && kp.pk.length === 32, 'fresh public key is 32 bytes');
+  ok(kp.privateKey.extractable === false && kp.publicKey.extractable === true, 'fresh private key not extractable');
+  eq(await E.exportPublicKey(kp.publicKey), kp.pk, 'exportPublicKey');
+  await rejects(() => crypto.subtle.exportKey('pkcs8', kp.privateKey), 'non-extractable private key exported');
+  await rejects(() => E.exportPublicKey(kp.privateKey), 'exportPublicKey of a private key');
+  const kpx = await E.generateKeyPair({ extractable: true });
+  ok(kpx.privateKey.extractable === true, 'extractable on request');
+  const seedx = new Uint8Array(await crypto.subtle.exportKey('pkcs8', kpx.privateKey)).subarray(16);
+  const msgx = B.randomBytes(50);
+  eq(await E.sign(await E.importSeed(seedx), msgx), await E.sign(kpx.privateKey, msgx), 'exported seed re-imported signs the same');
+  const ftoken = B.concat(B.randomBytes(32), kp.pk);
+  const poll = B.randomBytes(32);
+  const sealed = B.randomBytes(200 + 81);
+  const fsig = await C.signCast(kp.privateKey, poll, 'committee*1', ftoken, sealed);
+  eq(await C.signCast(kp.privateKey, poll, 'committee*1', ftoken, sealed), fsig, 'cast_sig deterministic');
+  ok((await C.verifyCast(poll, 'committee*1', ftoken, sealed, fsig)) === true, 'fresh cast verifies in the page');
+  ok((await C.verifyCast(poll, 'committee*1', ftoken, sealed, flip(fsig, 77))) === false, 'fresh cast, flipped bit');
+  const fmsg = C.castBytes(poll, 'committee*1', ftoken, sealed);
+  const fentry = C.boardEntryV2(poll, 'committee*1', ftoken, B.randomBytes(512), sealed, fsig);
+  eq(fentry.subarray(fentry.length - 68), B.concat(B.fromHex('00000040'), fsig), 'entry ends with lp(cast_sig)');
+  const hex = B.toHex;
+  handoff.push(
+    { what: 'fresh cast key: cast_sig', pk: hex(kp.pk), msg: hex(fmsg), sig: hex(fsig), want: true },
+    { what: 'fresh cast key: flipped signature bit', pk: hex(kp.pk), msg: hex(fmsg), sig: hex(flip(fsig, 300)), want: false },
+    { what: 'fresh cast key: flipped message bit', pk: hex(kp.pk), msg: hex(flip(fmsg, 8 * 30)), sig: hex(fsig), want: false },
+    { what: 'fresh cast key: other key', pk: hex(kpx.pk), msg: hex(fmsg), sig: hex(fsig), want: false },
+    { what: 'RFC 8032 TEST 1 key: cast_sig of test_bytes.c', pk: pk1H, msg: hex(hand), sig: hex(cs), want: true },
+  );
+  const ext = await E.generateKeyPair({ extractable: true });
+  handoff.push({ what: 'extractable fresh key: random message', pk: hex(ext.pk), msg: hex(msgx), sig: hex(await E.sign(ext.privateKey, msgx)), want: true });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 window.runAll = async function runAll({ haveVectors }) {
   const features = {
@@ -763,5 +878,8 @@ window.runAll = async function runAll({ haveVectors }) {
   await group('padding', testPad);
   await group('merkle', () => testMerkle(haveVectors));
   await group('ed25519 / STH', () => testEd25519(features));
-  return { browser: navigator.userAgent, features, groups };
+  const handoff = [];
+  await group('cast (signed)', () => testCast(features, handoff));
+  // handoff: Ed25519 {pk, msg, sig, want} that run.mjs checks with node:crypto after this returns
+  return { browser: navigator.userAgent, features, groups, handoff };
 };

@@ -1,9 +1,13 @@
 // Ed25519 verification (RFC 8032, pure Ed25519) with WebCrypto's "Ed25519" algorithm, the
 // 93-byte signed tree head of docs/crypto-sign.md and the receipt message of docs/protocol.md
 // section 8. Mirrors bc_ed25519_verify, bc_sth_encode and bc_sth_verify (crypto/sign.c).
-// Only verification: the page never holds the board key.
+// Signing is only for the voter's own per-token cast key (docs/protocol.md sections 5 and 7):
+// generateKeyPair, exportPublicKey, importSeed (vectors, restoring a key) and sign. The page
+// never holds the board key.
 
 import { checkBytes, checkLen, concat, fromHex, u64be, utf8, record } from './bytes.js';
+
+const ALG = { name: 'Ed25519' };
 
 const subtle = globalThis.crypto.subtle;
 
@@ -55,6 +59,82 @@ export async function verify(pk, msg, sig) {
   } catch {
     return false;
   }
+}
+
+async function requireSupport() {
+  if (!(await ed25519Supported())) throw new Error('ed25519: this browser has no WebCrypto Ed25519');
+}
+
+function checkKey(key, type, what) {
+  if (!(key instanceof CryptoKey) || key.type !== type || key.algorithm.name !== 'Ed25519')
+    throw new Error(`${what}: expected an Ed25519 ${type} CryptoKey`);
+  return key;
+}
+
+/**
+ * @typedef {object} Ed25519KeyPair
+ * @property {CryptoKey} privateKey usage "sign"; extractable only if asked for
+ * @property {CryptoKey} publicKey usage "verify" (always extractable, as WebCrypto makes it)
+ * @property {Uint8Array} pk the 32-byte raw public key (RFC 8032 5.1.5)
+ */
+
+/**
+ * A fresh Ed25519 key pair from WebCrypto's generateKey (the cast key of docs/protocol.md
+ * section 5). The private key is not extractable unless `extractable` is true; a
+ * non-extractable CryptoKey can still be kept in IndexedDB (structured clone).
+ * @param {{extractable?: boolean}} [opts]
+ * @returns {Promise<Ed25519KeyPair>}
+ */
+export async function generateKeyPair({ extractable = false } = {}) {
+  if (typeof extractable !== 'boolean') throw new Error('ed25519 generateKeyPair: extractable must be a boolean');
+  await requireSupport();
+  const kp = await subtle.generateKey(ALG, extractable, ['sign', 'verify']);
+  return { privateKey: kp.privateKey, publicKey: kp.publicKey, pk: await exportPublicKey(kp.publicKey) };
+}
+
+/**
+ * The raw 32-byte encoding of a public key (WebCrypto exportKey "raw").
+ * @param {CryptoKey} publicKey
+ * @returns {Promise<Uint8Array>} 32 bytes
+ */
+export async function exportPublicKey(publicKey) {
+  checkKey(publicKey, 'public', 'ed25519 exportPublicKey');
+  const pk = new Uint8Array(await subtle.exportKey('raw', publicKey));
+  checkLen(pk, 32, 'ed25519 exported public key');
+  return pk;
+}
+
+/** The 16-byte PKCS#8 (RFC 8410) prefix of an Ed25519 private key; the 32-byte seed follows. */
+export const PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
+
+/**
+ * Imports a private key from its 32-byte seed (RFC 8032 5.1.5 "private key"), as PKCS#8
+ * (PKCS8_PREFIX ‖ seed). For the vectors and for restoring a stored seed; fresh keys come from
+ * generateKeyPair.
+ * @param {Uint8Array} seed 32 bytes
+ * @param {{extractable?: boolean}} [opts]
+ * @returns {Promise<CryptoKey>} usage "sign"
+ */
+export async function importSeed(seed, { extractable = false } = {}) {
+  checkLen(seed, 32, 'ed25519 seed');
+  await requireSupport();
+  return subtle.importKey('pkcs8', concat(PKCS8_PREFIX, seed), ALG, extractable, ['sign']);
+}
+
+/**
+ * Pure Ed25519 signature (RFC 8032 5.1.6) of `msg` with WebCrypto's sign. Deterministic: the
+ * same key and message always give the same 64 bytes.
+ * @param {CryptoKey} privateKey
+ * @param {Uint8Array} msg
+ * @returns {Promise<Uint8Array>} 64 bytes
+ */
+export async function sign(privateKey, msg) {
+  checkKey(privateKey, 'private', 'ed25519 sign');
+  checkBytes(msg, 'ed25519 message');
+  await requireSupport();
+  const sig = new Uint8Array(await subtle.sign(ALG, privateKey, msg));
+  checkLen(sig, 64, 'ed25519 signature made');
+  return sig;
 }
 
 /** Length of the signed tree head encoding. */
