@@ -52,7 +52,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ballotd_harness as harness  # noqa: E402
 from ballotd_harness import SKIP, Ballotd, assert_error  # noqa: E402
-from test_ceremony import G, N, ec_add, ec_mul, point, point_bytes  # noqa
+from testcrypto import G, N, ec_add, ec_mul, point, point_bytes  # noqa
 from test_poll_api import (H, b64url, lp, u64, unb64url,  # noqa: E402
                            verify_inclusion)
 

@@ -32,8 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ballotd_harness import (ORGANISER_CREDENTIAL, SKIP,  # noqa: E402
                              Ballotd, CastKey, binary_path, cast_bytes,
                              main)
-from test_ceremony import (G, Trustee, b64u, ec_mul, point,  # noqa: E402
-                           run_all, unb64u)
+from test_ceremony import Trustee, run_all  # noqa: E402
+from testcrypto import G, b64u, ec_mul, point, unb64u  # noqa: E402
 
 PID = "tally-test"
 COMMITTEE = ["Anne", "Bob \"B\" Jones", "Cat", "Dan"]
