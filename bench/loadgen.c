@@ -58,6 +58,7 @@
 #include <jansson.h>
 
 #include "bcrypto.h"
+#include "benchhttp.h"
 #include "blindrsa.h"
 #include "encode.h"
 #include "hpke.h"
@@ -69,16 +70,8 @@
 #define LG_KLEN       256  /* every token key is RSA-2048 (api.md) */
 #define LG_BALLOT     1024 /* the poll's ballot_size: a realistic entry */
 #define LG_TIMEOUT_S  60   /* socket timeout: no request hangs the run */
-#define LG_MAX_ANSWER (64u << 20)
 
 enum lg_mode { LG_TOKENS, LG_CASTS };
-
-struct lg_conn {
-	int fd;
-	SSL *ssl;
-	char *buf; /* bytes read and not yet used */
-	size_t len, cap;
-};
 
 struct lg_voter {
 	proto_credential cred;
@@ -115,7 +108,7 @@ struct lg {
 struct lg_client {
 	struct lg *g;
 	size_t first, n; /* its voters */
-	struct lg_conn c;
+	struct bh_conn c;
 	double *lat; /* seconds, one per request done */
 	size_t nlat, errors, nprep_fail;
 	double t_start, t_end;
@@ -170,228 +163,17 @@ static char *lg_b64(const uint8_t *p, size_t n)
 /* ------------------------------------------------------------------ */
 /* HTTP/1.1 over a keep-alive connection                              */
 
-static void lg_close(struct lg_conn *c)
-{
-	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
 /* 0, or -1 with a message in err. */
-static int lg_connect(const struct lg *g, struct lg_conn *c, char *err,
+static int lg_connect(const struct lg *g, struct bh_conn *c, char *err,
                       size_t errlen)
 {
-	struct timeval tv = {LG_TIMEOUT_S, 0};
-	int one = 1;
-
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	c->ssl = NULL;
-	c->len = 0;
-	if (c->fd == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (const struct sockaddr *)&g->addr,
-	            sizeof(g->addr)) == -1) {
-		snprintf(err, errlen, "connect: %s", strerror(errno));
-		lg_close(c);
-		return -1;
-	}
-	if (!g->tls)
-		return 0;
-	if ((c->ssl = SSL_new(g->ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
-	                                  "127.0.0.1") != 1 ||
-	    SSL_connect(c->ssl) != 1) {
-		unsigned long e = ERR_get_error();
-
-		snprintf(err, errlen, "TLS handshake: %s",
-		         e ? ERR_reason_error_string(e) : "failed");
-		ERR_clear_error();
-		lg_close(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int lg_write_all(struct lg_conn *c, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w;
-
-		if (c->ssl != NULL) {
-			int r = SSL_write(c->ssl, p, n > 1u << 30 ? 1 << 30
-			                                          : (int)n);
-			w = r > 0 ? r : -1;
-		} else {
-			w = write(c->fd, p, n);
-			if (w == -1 && errno == EINTR)
-				continue;
-		}
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Reads more bytes into c->buf.  0 or -1 (closed or error). */
-static int lg_fill(struct lg_conn *c)
-{
-	ssize_t r;
-
-	if (c->cap - c->len < 16384) {
-		size_t ncap = c->cap ? c->cap * 2 : 65536;
-		char *nb;
-
-		if (ncap > LG_MAX_ANSWER || (nb = realloc(c->buf, ncap)) ==
-		                                NULL)
-			return -1;
-		c->buf = nb;
-		c->cap = ncap;
-	}
-	for (;;) {
-		if (c->ssl != NULL) {
-			int n = SSL_read(c->ssl, c->buf + c->len,
-			                 (int)(c->cap - c->len - 1));
-			r = n > 0 ? n : -1;
-		} else {
-			r = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
-			if (r == -1 && errno == EINTR)
-				continue;
-		}
-		break;
-	}
-	if (r <= 0)
-		return -1;
-	c->len += (size_t)r;
-	c->buf[c->len] = '\0';
-	return 0;
-}
-
-/*
- * Sends one request and reads its answer.  OUT: *status, *body (malloc'd,
- * NUL-terminated, freed by the caller; may be NULL), *blen.  0, or -1 if
- * the connection failed (the caller reconnects).
- */
-static int lg_request(struct lg_conn *c, const char *method, const char *path,
-                      const char *ctype, const char *auth, const char *body,
-                      size_t blen, int *status, char **rbody, size_t *rblen)
-{
-	char head[1024], *eoh, *p;
-	size_t hlen, need, bodylen = 0, got;
-	int n, chunked = 0, have_len = 0;
-
-	*rbody = NULL;
-	*rblen = 0;
-	n = snprintf(head, sizeof(head),
-	             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s"
-	             "%s%s%sContent-Length: %zu\r\n\r\n",
-	             method, path, auth ? "Authorization: " : "",
-	             auth ? auth : "", auth ? "\r\n" : "",
-	             ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	             ctype ? "\r\n" : "", blen);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	/* One write for small requests: TLS records and TCP segments then
-	 * carry head and body together. */
-	if (blen > 0 && blen < 256u * 1024) {
-		char *all = lg_xmalloc((size_t)n + blen);
-		int rc;
-
-		memcpy(all, head, (size_t)n);
-		memcpy(all + n, body, blen);
-		rc = lg_write_all(c, all, (size_t)n + blen);
-		free(all);
-		if (rc == -1)
-			return -1;
-	} else if (lg_write_all(c, head, (size_t)n) == -1 ||
-	           (blen > 0 && lg_write_all(c, body, blen) == -1))
-		return -1;
-
-	while (c->len < 4 ||
-	       (eoh = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
-		if (lg_fill(c) == -1)
-			return -1;
-	hlen = (size_t)(eoh - c->buf) + 4;
-	*eoh = '\0'; /* headers as one string, for the searches below */
-	if (sscanf(c->buf, "HTTP/1.%*d %d", status) != 1)
-		return -1;
-	if ((p = strcasestr(c->buf, "\r\ncontent-length:")) != NULL) {
-		bodylen = strtoul(p + 17, NULL, 10);
-		have_len = 1;
-	} else if ((p = strcasestr(c->buf, "\r\ntransfer-encoding:")) !=
-	               NULL &&
-	           strcasestr(p, "chunked") != NULL)
-		chunked = 1;
-	*eoh = '\r';
-	if (!have_len && !chunked)
-		return -1; /* no framing: not something ballotd sends */
-	memmove(c->buf, c->buf + hlen, c->len - hlen);
-	c->len -= hlen;
-	if (have_len) {
-		if (bodylen > LG_MAX_ANSWER)
-			return -1;
-		while (c->len < bodylen)
-			if (lg_fill(c) == -1)
-				return -1;
-		*rbody = lg_xmalloc(bodylen + 1);
-		memcpy(*rbody, c->buf, bodylen);
-		(*rbody)[bodylen] = '\0';
-		*rblen = bodylen;
-		memmove(c->buf, c->buf + bodylen, c->len - bodylen);
-		c->len -= bodylen;
-		return 0;
-	}
-	/* Chunked: size CRLF data CRLF ... 0 CRLF CRLF (no trailers). */
-	got = 0;
-	*rbody = lg_xmalloc(1);
-	for (;;) {
-		char *crlf, *nb;
-
-		while ((crlf = memmem(c->buf, c->len, "\r\n", 2)) == NULL)
-			if (lg_fill(c) == -1)
-				goto bad;
-		need = strtoul(c->buf, NULL, 16);
-		hlen = (size_t)(crlf - c->buf) + 2;
-		if (need > LG_MAX_ANSWER || got + need > LG_MAX_ANSWER)
-			goto bad;
-		while (c->len < hlen + need + 2)
-			if (lg_fill(c) == -1)
-				goto bad;
-		if ((nb = realloc(*rbody, got + need + 1)) == NULL)
-			goto bad;
-		*rbody = nb;
-		memcpy(*rbody + got, c->buf + hlen, need);
-		got += need;
-		memmove(c->buf, c->buf + hlen + need + 2,
-		        c->len - hlen - need - 2);
-		c->len -= hlen + need + 2;
-		if (need == 0)
-			break;
-	}
-	(*rbody)[got] = '\0';
-	*rblen = got;
-	return 0;
-bad:
-	free(*rbody);
-	*rbody = NULL;
-	return -1;
+	return bh_connect(c, &g->addr, g->tls ? g->ctx : NULL, LG_TIMEOUT_S,
+	                  err, errlen);
 }
 
 /* A preparation request that must answer `want`; the body is returned
  * (malloc'd) when rbody is not NULL. */
-static void lg_must(struct lg_conn *c, const struct lg *g, const char *method,
+static void lg_must(struct bh_conn *c, const struct lg *g, const char *method,
                     const char *path, const char *ctype, int organiser,
                     const char *body, size_t blen, int want, char **rbody,
                     size_t *rblen)
@@ -400,7 +182,7 @@ static void lg_must(struct lg_conn *c, const struct lg *g, const char *method,
 	char *b;
 	size_t bl;
 
-	if (lg_request(c, method, path, ctype, organiser ? g->auth : NULL,
+	if (bh_request(c, method, path, ctype, organiser ? g->auth : NULL,
 	               body, blen, &status, &b, &bl) == -1)
 		lg_die("%s %s: the connection failed", method, path);
 	if (status != want)
@@ -504,7 +286,7 @@ static void lg_read_credentials(struct lg *g, char *csv)
 /* Poll, roll, ceremony, test election key, open. */
 static void lg_setup_poll(struct lg *g)
 {
-	struct lg_conn c = {-1, NULL, NULL, 0, 0};
+	struct bh_conn c = BH_CONN_INIT;
 	char err[256], path[256], *def, *roll, *ans, *s;
 	size_t dlen, rlen, alen, i, off;
 	uint8_t hsk[BC_HPKE_SK_LEN], spki[4096];
@@ -573,7 +355,7 @@ static void lg_setup_poll(struct lg *g)
 	    bc_brsa_key_len(g->key) != LG_KLEN)
 		lg_die("GET /polls/%s: a bad token key", g->poll);
 	json_decref(o);
-	lg_close(&c);
+	bh_close(&c);
 	free(c.buf);
 }
 
@@ -696,11 +478,11 @@ static void *lg_prep_casts_thread(void *arg)
 		if (cl->c.fd == -1 && lg_connect(g, &cl->c, err,
 		                                 sizeof(err)) == -1)
 			lg_die("%s", err);
-		if (lg_request(&cl->c, "POST", path, "application/json", NULL,
+		if (bh_request(&cl->c, "POST", path, "application/json", NULL,
 		               v->body, v->body_len, &status, &rb,
 		               &rl) == -1) {
 			/* The same blinded message again is harmless. */
-			lg_close(&cl->c);
+			bh_close(&cl->c);
 			i--;
 			if (++cl->nprep_fail > 100)
 				lg_die("token requests keep failing");
@@ -756,7 +538,7 @@ static void *lg_client_thread(void *arg)
 		t0 = lg_now();
 		if (t0 >= deadline)
 			break;
-		rc = lg_request(&cl->c, "POST", g->path, "application/json",
+		rc = bh_request(&cl->c, "POST", g->path, "application/json",
 		                NULL, v->body, v->body_len, &status, &rb, &rl);
 		t1 = lg_now();
 		if (rc == 0 && status == 200 && lg_answer_ok(g->mode, rb, rl))
@@ -769,7 +551,7 @@ static void *lg_client_thread(void *arg)
 				         rc ? "connection failed" : "status",
 				         rc ? 0 : status, rb ? rb : "");
 			if (rc == -1) {
-				lg_close(&cl->c);
+				bh_close(&cl->c);
 				if (lg_connect(g, &cl->c, err, sizeof(err)) ==
 				    -1) {
 					free(rb);
@@ -837,7 +619,7 @@ static double lg_pct(const double *v, size_t n, double q)
 /* The server's own count: tokens_issued or tokens_cast of the class. */
 static long long lg_server_count(struct lg *g)
 {
-	struct lg_conn c = {-1, NULL, NULL, 0, 0};
+	struct bh_conn c = BH_CONN_INIT;
 	char err[256], path[256], *ans;
 	size_t alen;
 	json_t *o, *cl;
@@ -853,7 +635,7 @@ static long long lg_server_count(struct lg *g)
 	v = json_integer_value(json_object_get(
 	    cl, g->mode == LG_TOKENS ? "tokens_issued" : "tokens_cast"));
 	json_decref(o);
-	lg_close(&c);
+	bh_close(&c);
 	free(c.buf);
 	return v;
 }
@@ -1092,7 +874,7 @@ int main(int argc, char **argv)
 		       self1 - self0);
 
 	for (i = 0; i < g.clients; i++) {
-		lg_close(&cls[i].c);
+		bh_close(&cls[i].c);
 		free(cls[i].c.buf);
 		free(cls[i].lat);
 	}

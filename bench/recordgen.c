@@ -58,6 +58,7 @@
 #include <jansson.h>
 
 #include "bcrypto.h"
+#include "benchhttp.h"
 #include "blindrsa.h"
 #include "encode.h"
 #include "hpke.h"
@@ -67,16 +68,8 @@
 
 #define RG_VARIANT    BC_BRSA_SHA384_PSS_RANDOMIZED
 #define RG_TIMEOUT_S  60 /* socket timeout: no request hangs the run */
-#define RG_MAX_ANSWER (64u << 20)
 #define RG_RETRIES    5 /* per request, after a broken connection */
 #define RG_MAX_CLASSES 64
-
-struct rg_conn {
-	int fd;
-	SSL *ssl;
-	char *buf; /* bytes read and not yet used */
-	size_t len, cap;
-};
 
 struct rg_class {
 	char id[PROTO_CLASS_ID_MAX + 1];
@@ -108,7 +101,7 @@ struct rg {
 
 struct rg_client {
 	struct rg *g;
-	struct rg_conn c;
+	struct bh_conn c;
 	size_t casts, errors;
 	char err_sample[240];
 };
@@ -148,194 +141,10 @@ static void *rg_xmalloc(size_t n)
 /* ------------------------------------------------------------------ */
 /* HTTP/1.1 over a keep-alive TLS connection                          */
 
-static void rg_close(struct rg_conn *c)
-{
-	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
-/* 0, or -1 with a message in err. */
-static int rg_connect(const struct rg *g, struct rg_conn *c, char *err,
+static int rg_connect(const struct rg *g, struct bh_conn *c, char *err,
                       size_t errlen)
 {
-	struct timeval tv = {RG_TIMEOUT_S, 0};
-	int one = 1;
-
-	c->ssl = NULL;
-	c->len = 0;
-	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(c->fd, (const struct sockaddr *)&g->addr,
-	            sizeof(g->addr)) == -1) {
-		snprintf(err, errlen, "connect: %s", strerror(errno));
-		rg_close(c);
-		return -1;
-	}
-	if ((c->ssl = SSL_new(g->ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
-	                                  "127.0.0.1") != 1 ||
-	    SSL_connect(c->ssl) != 1) {
-		unsigned long e = ERR_get_error();
-
-		snprintf(err, errlen, "TLS handshake: %s",
-		         e ? ERR_reason_error_string(e) : "failed");
-		ERR_clear_error();
-		rg_close(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int rg_write_all(struct rg_conn *c, const char *p, size_t n)
-{
-	while (n > 0) {
-		int r = SSL_write(c->ssl, p, n > 1u << 30 ? 1 << 30 : (int)n);
-
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Reads more bytes into c->buf.  0 or -1 (closed or error). */
-static int rg_fill(struct rg_conn *c)
-{
-	int r;
-
-	if (c->cap - c->len < 16384) {
-		size_t ncap = c->cap ? c->cap * 2 : 65536;
-		char *nb;
-
-		if (ncap > RG_MAX_ANSWER || (nb = realloc(c->buf, ncap)) ==
-		                                NULL)
-			return -1;
-		c->buf = nb;
-		c->cap = ncap;
-	}
-	r = SSL_read(c->ssl, c->buf + c->len, (int)(c->cap - c->len - 1));
-	if (r <= 0)
-		return -1;
-	c->len += (size_t)r;
-	c->buf[c->len] = '\0';
-	return 0;
-}
-
-/*
- * Sends one request and reads its answer (Content-Length or chunked).
- * OUT: *status, *rbody (malloc'd, NUL-terminated, freed by the caller;
- * NULL on failure), *rblen.  0, or -1 if the connection failed (the
- * caller reconnects).
- */
-static int rg_request(struct rg_conn *c, const char *method, const char *path,
-                      const char *body, size_t blen, int *status,
-                      char **rbody, size_t *rblen)
-{
-	char *req, *eoh, *p;
-	size_t hlen, bodylen = 0, got, need;
-	int n, chunked = 0, have_len = 0;
-
-	*rbody = NULL;
-	*rblen = 0;
-	req = rg_xmalloc(512 + blen);
-	n = snprintf(req, 512,
-	             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
-	             "Content-Length: %zu\r\n\r\n",
-	             method, path,
-	             blen ? "Content-Type: application/json\r\n" : "", blen);
-	if (n < 0 || n >= 512) {
-		free(req);
-		return -1;
-	}
-	/* One write: the TLS record and TCP segment carry head and body. */
-	memcpy(req + n, body, blen);
-	if (rg_write_all(c, req, (size_t)n + blen) == -1) {
-		free(req);
-		return -1;
-	}
-	free(req);
-
-	while (c->len < 4 ||
-	       (eoh = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
-		if (rg_fill(c) == -1)
-			return -1;
-	hlen = (size_t)(eoh - c->buf) + 4;
-	*eoh = '\0'; /* the headers as one string, for the searches */
-	if (sscanf(c->buf, "HTTP/1.%*d %d", status) != 1)
-		return -1;
-	if ((p = strcasestr(c->buf, "\r\ncontent-length:")) != NULL) {
-		bodylen = strtoul(p + 17, NULL, 10);
-		have_len = 1;
-	} else if ((p = strcasestr(c->buf, "\r\ntransfer-encoding:")) !=
-	               NULL &&
-	           strcasestr(p, "chunked") != NULL)
-		chunked = 1;
-	*eoh = '\r';
-	if (!have_len && !chunked)
-		return -1;
-	memmove(c->buf, c->buf + hlen, c->len - hlen);
-	c->len -= hlen;
-	if (have_len) {
-		if (bodylen > RG_MAX_ANSWER)
-			return -1;
-		while (c->len < bodylen)
-			if (rg_fill(c) == -1)
-				return -1;
-		*rbody = rg_xmalloc(bodylen + 1);
-		memcpy(*rbody, c->buf, bodylen);
-		(*rbody)[bodylen] = '\0';
-		*rblen = bodylen;
-		memmove(c->buf, c->buf + bodylen, c->len - bodylen);
-		c->len -= bodylen;
-		return 0;
-	}
-	/* Chunked: size CRLF data CRLF ... 0 CRLF CRLF (no trailers). */
-	got = 0;
-	*rbody = rg_xmalloc(1);
-	for (;;) {
-		char *crlf, *nb;
-
-		while ((crlf = memmem(c->buf, c->len, "\r\n", 2)) == NULL)
-			if (rg_fill(c) == -1)
-				goto bad;
-		need = strtoul(c->buf, NULL, 16);
-		hlen = (size_t)(crlf - c->buf) + 2;
-		if (need > RG_MAX_ANSWER || got + need > RG_MAX_ANSWER)
-			goto bad;
-		while (c->len < hlen + need + 2)
-			if (rg_fill(c) == -1)
-				goto bad;
-		if ((nb = realloc(*rbody, got + need + 1)) == NULL)
-			goto bad;
-		*rbody = nb;
-		memcpy(*rbody + got, c->buf + hlen, need);
-		got += need;
-		memmove(c->buf, c->buf + hlen + need + 2,
-		        c->len - hlen - need - 2);
-		c->len -= hlen + need + 2;
-		if (need == 0)
-			break;
-	}
-	(*rbody)[got] = '\0';
-	*rblen = got;
-	return 0;
-bad:
-	free(*rbody);
-	*rbody = NULL;
-	return -1;
+	return bh_connect(c, &g->addr, g->ctx, RG_TIMEOUT_S, err, errlen);
 }
 
 /*
@@ -343,7 +152,7 @@ bad:
  * *rbody (the caller frees), or -1 with a message in err.  *retried: the
  * request was sent again after a failure (the first may have arrived).
  */
-static int rg_call(const struct rg *g, struct rg_conn *c, const char *method,
+static int rg_call(const struct rg *g, struct bh_conn *c, const char *method,
                    const char *path, const char *body, size_t blen,
                    int *status, char **rbody, size_t *rblen, int *retried,
                    char *err, size_t errlen)
@@ -352,12 +161,13 @@ static int rg_call(const struct rg *g, struct rg_conn *c, const char *method,
 	for (int t = 0; t <= RG_RETRIES; t++) {
 		if (c->fd == -1 && rg_connect(g, c, err, errlen) == -1)
 			continue;
-		if (rg_request(c, method, path, body, blen, status, rbody,
-		               rblen) == 0)
+		if (bh_request(c, method, path,
+		               blen ? "application/json" : NULL, NULL, body, blen,
+		               status, rbody, rblen) == 0)
 			return 0;
 		snprintf(err, errlen, "%s %s: the connection failed", method,
 		         path);
-		rg_close(c);
+		bh_close(c);
 		*retried = 1;
 	}
 	return -1;
@@ -411,7 +221,7 @@ static int rg_ranked_contest(const proto_poll *def, const char *class_id,
 
 static void rg_setup(struct rg *g)
 {
-	struct rg_conn c = {-1, NULL, NULL, 0, 0};
+	struct bh_conn c = BH_CONN_INIT;
 	char path[PROTO_ID_MAX + 32], err[256], *ans;
 	size_t alen, i;
 	int status, retried;
@@ -461,7 +271,7 @@ static void rg_setup(struct rg *g)
 		g->ncls++;
 	}
 	json_decref(o);
-	rg_close(&c);
+	bh_close(&c);
 	free(c.buf);
 }
 
@@ -785,7 +595,7 @@ static void *rg_client_thread(void *arg)
 /* tokens_cast summed over the classes, from GET /polls/{id}/status. */
 static long long rg_server_count(struct rg *g)
 {
-	struct rg_conn c = {-1, NULL, NULL, 0, 0};
+	struct bh_conn c = BH_CONN_INIT;
 	char path[PROTO_ID_MAX + 32], err[256], *ans;
 	size_t alen, i;
 	int status, retried;
@@ -797,7 +607,7 @@ static long long rg_server_count(struct rg *g)
 	            &retried, err, sizeof(err)) == -1 ||
 	    status != 200) {
 		free(ans);
-		rg_close(&c);
+		bh_close(&c);
 		free(c.buf);
 		return -1;
 	}
@@ -806,7 +616,7 @@ static long long rg_server_count(struct rg *g)
 	json_array_foreach(json_object_get(o, "classes"), i, cl)
 	    n += json_integer_value(json_object_get(cl, "tokens_cast"));
 	json_decref(o);
-	rg_close(&c);
+	bh_close(&c);
 	free(c.buf);
 	return n;
 }
@@ -914,7 +724,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "recordgen: client %zu: %zu errors, "
 			                "first: %s\n",
 			        i, cls[i].errors, cls[i].err_sample);
-		rg_close(&cls[i].c);
+		bh_close(&cls[i].c);
 		free(cls[i].c.buf);
 	}
 	server = rg_server_count(&g);
