@@ -186,6 +186,8 @@ int bd_config_set(struct bd_config *cfg, const char *key, const char *value,
 	if (strcmp(key, "organiser_credential_file") == 0)
 		return bd_set_path(cfg->organiser_credential_file, value, where,
 		                   err, errlen);
+	if (strcmp(key, "web_root") == 0)
+		return bd_set_path(cfg->web_root, value, where, err, errlen);
 	if (strcmp(key, "threads") == 0) {
 		if (bd_parse_uint(value, 1, 256, &v) == -1)
 			return bd_fail(err, errlen,
@@ -391,6 +393,14 @@ int bd_config_check(const struct bd_config *cfg, char *err, size_t errlen)
 		return bd_fail(err, errlen,
 		               "no organiser credential: give "
 		               "--organiser-credential-file FILE");
+	if (cfg->web_root[0] != '\0') {
+		struct stat sb;
+
+		if (stat(cfg->web_root, &sb) == -1 || !S_ISDIR(sb.st_mode))
+			return bd_fail(err, errlen,
+			               "web_root %s: not a directory",
+			               cfg->web_root);
+	}
 	return 0;
 }
 

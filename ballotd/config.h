@@ -37,6 +37,7 @@ struct bd_config {
 	char key[PATH_MAX];
 	char db[PATH_MAX];
 	char organiser_credential_file[PATH_MAX];
+	char web_root[PATH_MAX]; /* the pages (web/); "" serves none */
 	unsigned threads; /* worker threads, 1..256 */
 	enum bd_log_level log_level;
 	size_t max_body;           /* bytes, whole server */

@@ -598,3 +598,76 @@ void bd_h_states(struct bd_req *req)
 		                        "states", sc.arr));
 	store_poll_clear(&sp);
 }
+
+/* ---------------------------------------------------------------- */
+/* GET /polls/{id}/board/find?tracker=abcde-fghij */
+
+#define BD_FIND_MAX 20 /* two leaves share 40 bits once in 10^12 pairs */
+
+static int bd_find_fn(void *arg, const store_entry *e)
+{
+	json_t *a = arg;
+	char hex[2 * STORE_HASH_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < STORE_HASH_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", e->leaf_hash[i]);
+	json_array_append_new(a, json_pack("{s:I, s:s}", "leaf_index",
+	                                   (json_int_t)e->leaf_index,
+	                                   "leaf_hash", hex));
+	return 0;
+}
+
+/*
+ * The leaves whose tracker code (the first 10 hex digits of the leaf
+ * hash, protocol.md section 8) is the one given: how the board page
+ * finds a voter's ballot without the whole receipt.
+ */
+void bd_h_board_find(struct bd_req *req)
+{
+	store_reader *rd = bd_thread_of(req)->rd;
+	const char *t = bd_req_query(req, "tracker");
+	char digits[11];
+	uint8_t prefix[5];
+	size_t n = 0, got = 0;
+	store_poll sp;
+	store_error err;
+	store_status st;
+	json_t *a;
+
+	if (bd_public_poll(req, &sp) == -1)
+		return;
+	for (; t != NULL && *t != '\0' && n <= 10; t++) {
+		if (*t == '-' && n == 5)
+			continue;
+		if (!((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'f') ||
+		      (*t >= 'A' && *t <= 'F')) ||
+		    n == 10) {
+			n = 11;
+			break;
+		}
+		digits[n++] = (char)(*t | 0x20);
+	}
+	if (n != 10 ||
+	    bc_hex_decode(digits, 10, prefix, sizeof(prefix), &got) != BC_OK ||
+	    got != sizeof(prefix)) {
+		bd_reply_error(req, 400, "bad_request",
+		               "tracker: expected a tracker code of 10 hex "
+		               "digits, as abcde-fghij");
+		goto out;
+	}
+	if ((a = json_array()) == NULL) {
+		bd_reply_error(req, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	st = store_leaves_by_prefix(rd, sp.id, prefix, sizeof(prefix),
+	                            BD_FIND_MAX, bd_find_fn, a, &err);
+	if (st != STORE_OK) {
+		json_decref(a);
+		bd_reply_store_error(req, st, &err, "board");
+		goto out;
+	}
+	bd_reply_json(req, 200, json_pack("{s:o}", "matches", a));
+out:
+	store_poll_clear(&sp);
+}

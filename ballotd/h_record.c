@@ -201,3 +201,151 @@ void bd_h_record_get(struct bd_req *req)
 		bd_reply_raw(req, 200, "application/x-tar", (char *)tar, len);
 	store_poll_clear(&sp);
 }
+
+/*
+ * The member called name (a path inside the poll's folder) of the ustar
+ * archive tar: OUT: *off and *size of its data.  0, or -1 if there is no
+ * such regular file or the archive is cut short.  The archive was
+ * checked only for its shape when it was posted, so every header field
+ * is checked against the bounds here.
+ */
+static int rec_tar_find(const uint8_t *tar, size_t len, const char *dir,
+                        const char *name, size_t *off, size_t *size)
+{
+	char want[300], full[260];
+	size_t o = 0;
+
+	if ((size_t)snprintf(want, sizeof(want), "%s/%s", dir, name) >=
+	    sizeof(want))
+		return -1;
+	while (o + 512 <= len) {
+		const uint8_t *h = tar + o;
+		char nm[101], pre[156];
+		unsigned long long sz = 0;
+		size_t i;
+
+		if (h[0] == '\0')
+			return -1; /* the end-of-archive blocks */
+		memcpy(nm, h, 100);
+		nm[100] = '\0';
+		memcpy(pre, h + 345, 155);
+		pre[155] = '\0';
+		for (i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+			sz = sz * 8 + (unsigned)(h[i] - '0');
+		if (sz > len - o - 512)
+			return -1;
+		if (pre[0] != '\0')
+			snprintf(full, sizeof(full), "%s/%s", pre, nm);
+		else
+			snprintf(full, sizeof(full), "%s", nm);
+		if ((h[156] == '0' || h[156] == '\0') &&
+		    strcmp(full, want) == 0) {
+			*off = o + 512;
+			*size = (size_t)sz;
+			return 0;
+		}
+		o += 512 + (((size_t)sz + 511) & ~(size_t)511);
+	}
+	return -1;
+}
+
+/* The Content-Type of a record member the server shows, or NULL. */
+static const char *rec_member_type(const char *name, const char **csp)
+{
+	static const struct {
+		const char *ext, *ctype;
+	} types[] = {
+	    {".json", "application/json"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".blt", "text/plain; charset=utf-8"},
+	    {".categories", "text/plain; charset=utf-8"},
+	    {".html", "text/html; charset=utf-8"},
+	};
+	size_t n = strlen(name), i;
+
+	*csp = NULL;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t e = strlen(types[i].ext);
+
+		if (n > e && strcmp(name + n - e, types[i].ext) == 0) {
+			/* report.html is self-contained: its own styles and
+			 * nothing else. */
+			if (strcmp(types[i].ext, ".html") == 0)
+				*csp = "default-src 'none'; style-src "
+				       "'unsafe-inline'; img-src data:; "
+				       "base-uri 'none'; form-action 'none'; "
+				       "frame-ancestors 'none'";
+			return types[i].ctype;
+		}
+	}
+	return NULL;
+}
+
+/* Answers with the member name of the poll's published record. */
+static void rec_member(struct bd_req *req, const char *name)
+{
+	struct bd_tctx *tc = bd_tctx_of(req);
+	struct bd_result res;
+	const proto_poll *def;
+	const char *ctype, *csp;
+	store_poll sp;
+	store_error err;
+	store_status st;
+	uint8_t *tar;
+	size_t len, off, size;
+	char *out;
+
+	if (bd_poll_load(tc, bd_req_param(req, "id"), &sp, &def, &res) == -1) {
+		bd_reply_result(req, &res);
+		return;
+	}
+	if (strcmp(sp.state, STORE_STATE_PUBLISHED) != 0) {
+		bd_reply_error(req, 404, "not_found",
+		               "poll '%s' is %s: its record is not published",
+		               sp.id, sp.state);
+		store_poll_clear(&sp);
+		return;
+	}
+	if ((ctype = rec_member_type(name, &csp)) == NULL) {
+		bd_reply_error(req, 404, "not_found",
+		               "record of poll '%s': %s is not a file the "
+		               "server shows (GET record.tar has them all)",
+		               sp.id, name);
+		store_poll_clear(&sp);
+		return;
+	}
+	st = store_record_get(tc->t.rd, sp.id, &tar, &len, &err);
+	if (st != STORE_OK) {
+		bd_reply_store_error(req, st, &err, "record");
+	} else if (rec_tar_find(tar, len, sp.id, name, &off, &size) == -1) {
+		bd_reply_error(req, 404, "not_found",
+		               "record of poll '%s': no file %s", sp.id, name);
+		free(tar);
+	} else {
+		/* The member's bytes, moved to the front of the buffer. */
+		memmove(tar, tar + off, size);
+		out = (char *)tar;
+		if (csp != NULL)
+			bd_req_set_page(req, csp);
+		bd_reply_raw(req, 200, ctype, out, size);
+	}
+	store_poll_clear(&sp);
+}
+
+void bd_h_results(struct bd_req *req)
+{
+	rec_member(req, "results.json");
+}
+
+void bd_h_record_member(struct bd_req *req)
+{
+	const char *name = bd_req_param(req, "name");
+	char path[160];
+
+	/* The two routes: record/{name} and record/contests/{name}. */
+	if (strstr(bd_req_route(req)->pattern, "/contests/") != NULL) {
+		snprintf(path, sizeof(path), "contests/%s", name);
+		rec_member(req, path);
+	} else
+		rec_member(req, name);
+}

@@ -71,13 +71,59 @@ static void bd_token_done(void *arg, store_status st, const store_token_ans *t,
 		                t->blind_sig_len);
 }
 
-void bd_h_token(struct bd_req *req)
+/*
+ * Loads the poll and the voter whose credential cred is, and checks the
+ * credential in constant time.  An unknown voter id gets the same
+ * answer, after the same comparison, as a wrong secret: voter ids cannot
+ * be probed.  0 with OUT: *sp and *v filled (the caller clears both), or
+ * -1 once answered.
+ */
+static int bd_voter_auth(struct bd_tctx *tc, struct bd_req *req,
+                         const char *id, const proto_credential *cred,
+                         store_poll *sp, store_voter *v)
 {
 	static const uint8_t zero[STORE_HASH_LEN];
+	const proto_poll *def;
+	struct bd_result res;
+	store_error err;
+	store_status st;
+	uint8_t h[STORE_HASH_LEN];
+	char what[STORE_POLL_ID_MAX + 16];
+	int known, match;
+
+	snprintf(what, sizeof(what), "poll '%s'", id);
+	if (bd_poll_load(tc, id, sp, &def, &res) == -1) {
+		bd_reply_result(req, &res);
+		return -1;
+	}
+	st = store_voter_get(tc->t.rd, id, cred->voter_id, v, &err);
+	if (st != STORE_OK && st != STORE_NOT_FOUND && st != STORE_INVALID) {
+		bd_reply_store_error(req, st, &err, what);
+		return -1;
+	}
+	known = st == STORE_OK;
+	if (proto_credential_hash(sp->poll_hash, cred->voter_id, cred->s, h) !=
+	    PROTO_OK) {
+		bd_reply_error(req, 503, "unavailable", "out of memory");
+		return -1;
+	}
+	match = bc_ct_equal(h, known ? v->cred_hash : zero, STORE_HASH_LEN);
+	bc_wipe(h, sizeof(h));
+	if (!known || !match) {
+		bd_reply_error(req, 403, "bad_credential",
+		               "credential: does not match a voter of poll "
+		               "'%s'",
+		               id);
+		return -1;
+	}
+	return 0;
+}
+
+void bd_h_token(struct bd_req *req)
+{
 	struct bd_tctx *tc = bd_tctx_of(req);
 	const char *id = bd_req_param(req, "id");
 	const struct bd_key_ent *key;
-	const proto_poll *def;
 	struct bd_result res;
 	proto_token_req tr;
 	struct bd_token_ctx *tk;
@@ -88,13 +134,18 @@ void bd_h_token(struct bd_req *req)
 	store_error err;
 	store_status st;
 	const uint8_t *body;
-	uint8_t h[STORE_HASH_LEN], bh[STORE_HASH_LEN], pseud[STORE_HASH_LEN];
+	uint8_t bh[STORE_HASH_LEN], pseud[STORE_HASH_LEN];
 	uint8_t sig[BD_TOKEN_KEY_LEN];
 	size_t len;
-	int known, match;
 	bc_status bs;
 	char what[STORE_POLL_ID_MAX + 16];
 
+	/*
+	 * This connection has shown a credential: it is closed after the
+	 * answer, so that the voter's cast cannot arrive on it
+	 * (protocol.md section 7).
+	 */
+	bd_req_close_after(req);
 	memset(&v, 0, sizeof(v));
 	memset(&sp, 0, sizeof(sp));
 	body = bd_req_body(req, &len);
@@ -107,39 +158,14 @@ void bd_h_token(struct bd_req *req)
 		return;
 	}
 	snprintf(what, sizeof(what), "poll '%s'", id);
-	if (bd_poll_load(tc, id, &sp, &def, &res) == -1) {
-		bd_reply_result(req, &res);
+	if (bd_voter_auth(tc, req, id, &tr.cred, &sp, &v) == -1)
 		goto out;
-	}
 	if (strcmp(sp.state, STORE_STATE_CEREMONY) &&
 	    strcmp(sp.state, STORE_STATE_OPEN)) {
 		bd_reply_error(req, 409, "wrong_state",
 		               "poll '%s' is %s: tokens are issued from the "
 		               "ceremony until the close",
 		               id, sp.state);
-		goto out;
-	}
-	st = store_voter_get(tc->t.rd, id, tr.cred.voter_id, &v, &err);
-	if (st != STORE_OK && st != STORE_NOT_FOUND && st != STORE_INVALID) {
-		bd_reply_store_error(req, st, &err, what);
-		goto out;
-	}
-	known = st == STORE_OK;
-	if (proto_credential_hash(sp.poll_hash, tr.cred.voter_id, tr.cred.s,
-	                          h) != PROTO_OK) {
-		bd_reply_error(req, 503, "unavailable", "out of memory");
-		goto out;
-	}
-	/*
-	 * An unknown voter id gets the same answer, after the same
-	 * comparison, as a wrong secret: voter ids cannot be probed.
-	 */
-	match = bc_ct_equal(h, known ? v.cred_hash : zero, STORE_HASH_LEN);
-	if (!known || !match) {
-		bd_reply_error(req, 403, "bad_credential",
-		               "credential: does not match a voter of poll "
-		               "'%s'",
-		               id);
 		goto out;
 	}
 	proto_sha256(tr.blinded, tr.blinded_len, bh);
@@ -203,8 +229,52 @@ void bd_h_token(struct bd_req *req)
 	}
 out:
 	bc_wipe(&tr, sizeof(tr));
-	bc_wipe(h, sizeof(h));
 	bc_wipe(pseud, sizeof(pseud));
+	store_voter_clear(&v);
+	store_poll_clear(&sp);
+}
+
+/* ---------------------------------------------------------------- */
+/* POST /polls/{id}/voter */
+
+/*
+ * The voter's class, for a client that has only the credential: the
+ * token must be blinded with the class's key, so the class is needed
+ * before the token request.  It tells the holder of the credential
+ * nothing the token answer would not.
+ */
+void bd_h_voter(struct bd_req *req)
+{
+	struct bd_tctx *tc = bd_tctx_of(req);
+	const char *id = bd_req_param(req, "id");
+	json_t *c = json_object_get(bd_req_json(req), "credential");
+	proto_credential cred;
+	store_voter v;
+	store_poll sp;
+	proto_err perr;
+	proto_status ps;
+
+	memset(&v, 0, sizeof(v));
+	memset(&sp, 0, sizeof(sp));
+	if (!json_is_string(c)) {
+		bd_reply_error(req, 400, "bad_json",
+		               "credential: expected a string");
+		return;
+	}
+	if ((ps = proto_credential_parse(json_string_value(c),
+	                                 json_string_length(c), &cred,
+	                                 &perr)) != PROTO_OK) {
+		bc_wipe(&cred, sizeof(cred));
+		bd_reply_proto_error(req, ps, &perr);
+		return;
+	}
+	if (bd_voter_auth(tc, req, id, &cred, &sp, &v) == 0)
+		bd_reply_json(req, 200,
+		              json_pack("{s:s, s:s, s:b, s:s}", "voter_id",
+		                        cred.voter_id, "class", v.class_id,
+		                        "token_issued", v.has_token, "state",
+		                        sp.state));
+	bc_wipe(&cred, sizeof(cred));
 	store_voter_clear(&v);
 	store_poll_clear(&sp);
 }

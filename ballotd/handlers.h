@@ -14,12 +14,13 @@ bd_handler bd_h_poll_create, bd_h_roll_import, bd_h_poll_ceremony,
 /* h_ceremony.c: the trustees. */
 bd_handler bd_h_ceremony_post, bd_h_ceremony_get;
 /* h_voter.c: tokens and casts. */
-bd_handler bd_h_token, bd_h_cast;
+bd_handler bd_h_token, bd_h_cast, bd_h_voter;
 /* h_public.c: everyone. */
 bd_handler bd_h_poll_get, bd_h_poll_status, bd_h_board_sth,
     bd_h_board_inclusion, bd_h_board_consistency, bd_h_board_entries,
-    bd_h_issuance, bd_h_states;
+    bd_h_issuance, bd_h_states, bd_h_board_find;
 /* h_record.c: the signed heads' list and the published record. */
-bd_handler bd_h_board_sths, bd_h_record_post, bd_h_record_get;
+bd_handler bd_h_board_sths, bd_h_record_post, bd_h_record_get,
+    bd_h_results, bd_h_record_member;
 
 #endif

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "routes.h"
 #include "server.h"
+#include "static.h"
 
 struct bd_req {
 	struct bd_worker *w;
@@ -50,6 +51,8 @@ struct bd_req {
 	size_t outlen;
 	const char *hdr_name; /* one extra header, or NULL */
 	char hdr_value[96];
+	const char *csp; /* a page: its Content-Security-Policy, or NULL */
+	int close_after; /* bool: Connection: close */
 	/* State, under w->mu once the handler has it. */
 	int queued;
 	int abandoned;
@@ -147,11 +150,20 @@ static void bd_send(struct bd_req *req)
 	struct bd_server *srv = req->w->srv;
 
 	evhttp_add_header(h, "Content-Type", req->ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* Pages may be cached if checked again; API answers never. */
+	evhttp_add_header(h, "Cache-Control",
+	                  req->csp != NULL ? "no-cache" : "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (req->csp != NULL) {
+		evhttp_add_header(h, "Content-Security-Policy", req->csp);
+		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+		evhttp_add_header(h, "X-Frame-Options", "DENY");
+		evhttp_add_header(h, "Cross-Origin-Opener-Policy",
+		                  "same-origin");
+	}
 	if (req->hdr_name != NULL)
 		evhttp_add_header(h, req->hdr_name, req->hdr_value);
-	if (atomic_load(&srv->stopping))
+	if (req->close_after || atomic_load(&srv->stopping))
 		evhttp_add_header(h, "Connection", "close");
 	if (req->outlen > 0)
 		evbuffer_add(buf, req->out, req->outlen);
@@ -447,6 +459,46 @@ static int bd_check_members(const struct bd_route *r, json_t *obj, char *msg,
 	return 0;
 }
 
+void bd_req_set_page(struct bd_req *req, const char *csp)
+{
+	req->csp = csp;
+}
+
+void bd_req_close_after(struct bd_req *req)
+{
+	req->close_after = 1;
+}
+
+/*
+ * A file of the voter's pages.  Their policy allows nothing but this
+ * origin's own scripts, styles, images and API: no inline script or
+ * style, no third party, no framing (docs/operator.md, "The pages").
+ */
+static void bd_serve_page(struct bd_req *req, const char *root,
+                          const char *path)
+{
+	uint8_t *data;
+	size_t len;
+	const char *ctype;
+	int st;
+
+	st = bd_static_load(root, path, &data, &len, &ctype);
+	if (st == 404) {
+		bd_reply_error(req, 404, "not_found", "no route or page for %s",
+		               req->path);
+		return;
+	}
+	if (st != 0) {
+		bd_log_warn("page %s: cannot read it under %s", req->path,
+		            root);
+		bd_reply_error(req, 500, "internal", "cannot read %s",
+		               req->path);
+		return;
+	}
+	bd_req_set_page(req, BD_PAGE_CSP);
+	bd_reply_raw(req, 200, ctype, (char *)data, len);
+}
+
 void bd_http_dispatch(struct evhttp_request *ev, void *arg)
 {
 	struct bd_worker *w = arg;
@@ -500,6 +552,12 @@ void bd_http_dispatch(struct evhttp_request *ev, void *arg)
 	if (atomic_load(&srv->stopping)) {
 		bd_reply_error(req, 503, "unavailable",
 		               "the server is shutting down");
+		return;
+	}
+	if (r == NULL && allow == 0 &&
+	    (req->method == EVHTTP_REQ_GET || req->method == EVHTTP_REQ_HEAD) &&
+	    srv->cfg->web_root[0] != '\0' && path != NULL) {
+		bd_serve_page(req, srv->cfg->web_root, path);
 		return;
 	}
 	if (r == NULL && allow == 0) {

@@ -83,6 +83,24 @@ void bd_reply_raw(struct bd_req *req, int status, const char *content_type,
                   char *data, size_t len);
 
 /*
+ * The Content-Security-Policy of the voter's pages: this origin's
+ * scripts, styles, images and API, nothing inline, nothing else.
+ */
+#define BD_PAGE_CSP                                                            \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; "          \
+	"form-action 'none'; frame-ancestors 'none'"
+
+/*
+ * Before a bd_reply_*: the answer is a page (sent with csp, a string that
+ * outlives the request, and the headers every page gets), or the
+ * connection is closed after it (the token answer: the voter's cast must
+ * not ride on the connection that showed the credential).
+ */
+void bd_req_set_page(struct bd_req *req, const char *csp);
+void bd_req_close_after(struct bd_req *req);
+
+/*
  * For a handler that starts a thread of its own for a request (the test
  * route does): bd_req_server gives the server (it outlives the request),
  * bd_server_track_thread(srv, 1) before starting the thread and

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 "usage: ballotd [--config FILE] [--listen ADDR:PORT --cert FILE --key FILE]\n"
 "               [--http 127.0.0.1:PORT] [--db FILE] [--threads N]\n"
 "               [--organiser-credential-file FILE] [--log-level LEVEL]\n"
+"               [--web-root DIR]\n"
 "       ballotd --help | --version\n"
 "\n"
 "  --config FILE       settings as `key = value` lines; flags override them\n"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
 "                      sha256:<hex> of the organiser credential, or the\n"
 "                      credential itself (demo)\n"
 "  --log-level LEVEL   error, warn, info (default) or debug\n"
+"  --web-root DIR      serve the voter's pages (the web/ folder) from DIR\n"
 "\n"
 "Exit status: 0 after a clean stop on SIGTERM or SIGINT, 1 if the daemon\n"
 "cannot start, 2 for a malformed command line.  See docs/operator.md.\n");
@@ -130,6 +132,7 @@ int main(int argc, char **argv)
 	    {"threads", required_argument, NULL, 't'},
 	    {"organiser-credential-file", required_argument, NULL, 'o'},
 	    {"log-level", required_argument, NULL, 'L'},
+	    {"web-root", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -182,6 +185,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			key = "log_level";
+			break;
+		case 'w':
+			key = "web_root";
 			break;
 		case 'h':
 			usage(stdout);

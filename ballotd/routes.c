@@ -65,6 +65,8 @@ const struct bd_route bd_routes[] = {
 /* Voters. */
 { POST, "/polls/{id}/tokens",             VOTER, JSON, K64, OBJ,
 	"credential blinded", STRICT, bd_h_token },
+{ POST, "/polls/{id}/voter",              VOTER, JSON, K64, OBJ,
+	"credential", STRICT, bd_h_voter },
 { POST, "/polls/{id}/casts",              ANY, JSON, K128, OBJ,
 	"class token sig ballot cast_sig", STRICT | NOADDR, bd_h_cast },
 /* Everyone. */
@@ -74,10 +76,15 @@ const struct bd_route bd_routes[] = {
 { GET,  "/polls/{id}/board/inclusion",    ANY, NULL, 0, NONE, NULL, 0, bd_h_board_inclusion },
 { GET,  "/polls/{id}/board/consistency",  ANY, NULL, 0, NONE, NULL, 0, bd_h_board_consistency },
 { GET,  "/polls/{id}/board/entries",      ANY, NULL, 0, NONE, NULL, 0, bd_h_board_entries },
+{ GET,  "/polls/{id}/board/find",         ANY, NULL, 0, NONE, NULL, 0, bd_h_board_find },
 { GET,  "/polls/{id}/issuance",           ANY, NULL, 0, NONE, NULL, 0, bd_h_issuance },
 { GET,  "/polls/{id}/states",             ANY, NULL, 0, NONE, NULL, 0, bd_h_states },
 { GET,  "/polls/{id}/board/sths",         ANY, NULL, 0, NONE, NULL, 0, bd_h_board_sths },
 { GET,  "/polls/{id}/record.tar",         ANY, NULL, 0, NONE, NULL, 0, bd_h_record_get },
+/* Single files of the published record, for the results page. */
+{ GET,  "/polls/{id}/results",            ANY, NULL, 0, NONE, NULL, 0, bd_h_results },
+{ GET,  "/polls/{id}/record/{name}",      ANY, NULL, 0, NONE, NULL, 0, bd_h_record_member },
+{ GET,  "/polls/{id}/record/contests/{name}", ANY, NULL, 0, NONE, NULL, 0, bd_h_record_member },
 /* The record: 256 MiB (the server's max_body must allow it too). */
 { POST, "/polls/{id}/record",             ORG, "application/x-tar", 256u << 20, RAW, NULL, 0, bd_h_record_post },
 { GET,  "/healthz",                       ANY, NULL, 0, NONE, NULL, 0,

@@ -808,6 +808,7 @@ enum {
 	RS_ENTRIES,
 	RS_LEAF_HASH,
 	RS_LEAF_INDEX,
+	RS_LEAF_PREFIX,
 	RS_ISSUANCE,
 	RS_STATES,
 	RS_CEREMONY,
@@ -834,6 +835,11 @@ static const char *const reader_sql[RS_COUNT] = {
                      "entry FROM board WHERE pid = ?1 AND leaf_hash = ?2",
     [RS_LEAF_INDEX] = "SELECT leaf_index, leaf_hash, token_id, class_id, "
                       "entry FROM board WHERE pid = ?1 AND leaf_index = ?2",
+    /* A range on the (pid, leaf_hash) index: ?2 the prefix, ?3 the
+     * prefix followed by 0xff bytes up to 32. */
+    [RS_LEAF_PREFIX] = "SELECT leaf_index, leaf_hash, token_id, class_id, "
+                       "entry FROM board WHERE pid = ?1 AND leaf_hash >= ?2 "
+                       "AND leaf_hash <= ?3 ORDER BY leaf_index LIMIT ?4",
     [RS_ISSUANCE] = "SELECT seq, pseudonym, class_id FROM issuance WHERE "
                     "pid = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
     [RS_STATES] = "SELECT n, kind, time_ms, details, hash, signature FROM "
@@ -1251,6 +1257,32 @@ store_status store_leaf_by_hash(store_reader *r, const char *poll,
 		return rc;
 	return c.n ? STORE_OK
 	           : store_fail(err, STORE_NOT_FOUND, "no leaf with that hash");
+}
+
+store_status store_leaves_by_prefix(store_reader *r, const char *poll,
+                                    const uint8_t *prefix, size_t plen,
+                                    unsigned max, store_entry_fn fn,
+                                    void *arg, store_error *err)
+{
+	entry_ctx c = {fn, arg, 0};
+	uint8_t hi[STORE_HASH_LEN];
+	sqlite3_stmt *st;
+	store_status rc;
+	int64_t pid;
+
+	if (plen == 0 || plen > STORE_HASH_LEN)
+		return store_fail(err, STORE_INVALID,
+		                  "a prefix of 1 to 32 bytes");
+	memset(hi, 0xff, sizeof(hi));
+	memcpy(hi, prefix, plen);
+	if ((rc = rpid(r, poll, &pid, err)) ||
+	    (rc = rstmt(r, RS_LEAF_PREFIX, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_blob(st, 2, prefix, (int)plen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, hi, (int)sizeof(hi), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)max);
+	return rows(r, st, entry_row, &c, err);
 }
 
 store_status store_leaf_by_index(store_reader *r, const char *poll,

@@ -406,6 +406,14 @@ store_status store_entries(store_reader *r, const char *poll, uint64_t start,
 store_status store_leaf_by_hash(store_reader *r, const char *poll,
                                 const uint8_t hash[STORE_HASH_LEN],
                                 store_entry_fn fn, void *arg, store_error *err);
+/*
+ * The leaves whose hash starts with prefix (plen bytes, 1..32), at most
+ * max of them, in index order, through fn.  STORE_OK when none.
+ */
+store_status store_leaves_by_prefix(store_reader *r, const char *poll,
+                                    const uint8_t *prefix, size_t plen,
+                                    unsigned max, store_entry_fn fn,
+                                    void *arg, store_error *err);
 store_status store_leaf_by_index(store_reader *r, const char *poll,
                                  uint64_t index, store_entry_fn fn, void *arg,
                                  store_error *err);

@@ -135,7 +135,7 @@ int bh_request(struct bh_conn *c, const char *method, const char *path,
 {
 	char head[1024], *eoh, *p;
 	size_t hlen, need, bodylen = 0, got;
-	int n, chunked = 0, have_len = 0;
+	int n, chunked = 0, have_len = 0, conn_close;
 
 	*rbody = NULL;
 	*rblen = 0;
@@ -174,6 +174,9 @@ int bh_request(struct bh_conn *c, const char *method, const char *path,
 	*eoh = '\0'; /* headers as one string, for the searches below */
 	if (sscanf(c->buf, "HTTP/1.%*d %d", status) != 1)
 		return -1;
+	/* The token answer closes its connection (protocol.md section 7):
+	 * the next request connects again. */
+	conn_close = strcasestr(c->buf, "\r\nconnection: close") != NULL;
 	if ((p = strcasestr(c->buf, "\r\ncontent-length:")) != NULL) {
 		bodylen = strtoul(p + 17, NULL, 10);
 		have_len = 1;
@@ -199,6 +202,8 @@ int bh_request(struct bh_conn *c, const char *method, const char *path,
 		*rblen = bodylen;
 		memmove(c->buf, c->buf + bodylen, c->len - bodylen);
 		c->len -= bodylen;
+		if (conn_close)
+			bh_close(c);
 		return 0;
 	}
 	/* Chunked: size CRLF data CRLF ... 0 CRLF CRLF (no trailers). */
@@ -231,6 +236,8 @@ int bh_request(struct bh_conn *c, const char *method, const char *path,
 	}
 	(*rbody)[got] = '\0';
 	*rblen = got;
+	if (conn_close)
+		bh_close(c);
 	return 0;
 bad:
 	free(*rbody);
