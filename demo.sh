@@ -29,6 +29,7 @@ cat >"$demo/ballotd.conf" <<EOF
 http = 127.0.0.1:$port
 db = $PWD/$demo/ballotd.db
 organiser_credential_file = $PWD/$demo/organiser.credential
+web_root = $PWD/web
 threads = 2
 log_level = info
 EOF
@@ -94,11 +95,24 @@ done
 "$ctl" "${org[@]}" poll open "$poll" >/dev/null
 
 cred=$(sed -n '2p' "$demo/credentials.csv" | tr -d '\r' | awk -F, '{print $NF}')
+cred2=$(sed -n '3p' "$demo/credentials.csv" | tr -d '\r' | awk -F, '{print $NF}')
 cat <<EOF
 
 The demo poll '$poll' is open at $url (log: $demo/ballotd.log).
 Three trustees ran the key ceremony; 20 voters have credentials in
-$demo/credentials.csv (the last column).  To vote as the first of them:
+$demo/credentials.csv (the last column).
+
+To vote in the browser as the second voter, open this link (the
+credential is in the part after '#', which the browser never sends):
+
+  $url/vote.html#poll=$poll&cred=$cred2
+
+The board (with a search by tracker code) and, once published, the results:
+
+  $url/board.html?poll=$poll
+  $url/results.html?poll=$poll
+
+To vote from the command line as the first voter:
 
   $ctl --server $url vote $poll \\
       --credential '$cred' \\

@@ -257,7 +257,9 @@ void bd_h_roll_import(struct bd_req *req)
 		            (unsigned)def->min_class_size);
 	bd_log_info("poll '%s': roll of %zu voters in %zu classes imported", id,
 	            roll->nvoters, roll->nclasses);
-	/* The reply takes the buffer: the credentials leave it once. */
+	/* The reply takes the buffer: the credentials leave it once, and
+	 * it is wiped after. */
+	bd_req_wipe_answer(req);
 	bd_reply_raw(req, 200, "text/csv; charset=utf-8", (char *)out.p,
 	             out.len);
 	out.p = NULL;

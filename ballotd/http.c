@@ -11,6 +11,7 @@
  * thread).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct bd_req {
 	char hdr_value[96];
 	const char *csp; /* a page: its Content-Security-Policy, or NULL */
 	int close_after; /* bool: Connection: close */
+	int wipe_out;    /* bool: the answer holds secrets */
 	/* State, under w->mu once the handler has it. */
 	int queued;
 	int abandoned;
@@ -119,9 +121,23 @@ static void bd_req_free(struct bd_req *req)
 	if (req->have_query)
 		evhttp_clear_headers(&req->query);
 	json_decref(req->json);
+	/* A voter route's body holds a credential. */
+	if (req->body != NULL && req->route != NULL &&
+	    req->route->auth == BD_AUTH_VOTER_CREDENTIAL)
+		bc_wipe(req->body, req->bodylen);
 	free(req->body);
+	if (req->out != NULL && req->wipe_out)
+		bc_wipe(req->out, req->outlen);
 	free(req->out);
 	free(req);
+}
+
+/* libevent's cleanup of an answer that holds secrets (bd_send). */
+static void bd_wipe_free(const void *data, size_t len, void *extra)
+{
+	(void)extra;
+	bc_wipe((void *)(uintptr_t)data, len);
+	free((void *)(uintptr_t)data);
 }
 
 static double bd_ms_since(const struct timespec *t0)
@@ -165,7 +181,15 @@ static void bd_send(struct bd_req *req)
 		evhttp_add_header(h, req->hdr_name, req->hdr_value);
 	if (req->close_after || atomic_load(&srv->stopping))
 		evhttp_add_header(h, "Connection", "close");
-	if (req->outlen > 0)
+	if (req->outlen > 0 && req->wipe_out) {
+		/*
+		 * Sent from our buffer, not a copy, and wiped once sent.
+		 * (With TLS, OpenSSL's record buffers see the bytes too.)
+		 */
+		if (evbuffer_add_reference(buf, req->out, req->outlen,
+		                           bd_wipe_free, NULL) == 0)
+			req->out = NULL;
+	} else if (req->outlen > 0)
 		evbuffer_add(buf, req->out, req->outlen);
 	/*
 	 * Count the answer until libevent has written it, so that a stop
@@ -267,6 +291,9 @@ void bd_http_abandon(struct bd_worker *w)
 		TAILQ_INSERT_TAIL(&w->abandoned, req, plink);
 		req->status = 503;
 		req->ctype = "application/json";
+		if (req->out != NULL && req->wipe_out)
+			bc_wipe(req->out, req->outlen);
+		req->wipe_out = 0;
 		free(req->out);
 		req->out = strdup("{\"error\":\"unavailable\",\"message\":"
 		                  "\"the server is shutting down\"}");
@@ -467,6 +494,11 @@ void bd_req_set_page(struct bd_req *req, const char *csp)
 void bd_req_close_after(struct bd_req *req)
 {
 	req->close_after = 1;
+}
+
+void bd_req_wipe_answer(struct bd_req *req)
+{
+	req->wipe_out = 1;
 }
 
 /*

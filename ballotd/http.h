@@ -99,6 +99,9 @@ void bd_reply_raw(struct bd_req *req, int status, const char *content_type,
  */
 void bd_req_set_page(struct bd_req *req, const char *csp);
 void bd_req_close_after(struct bd_req *req);
+/* Before a bd_reply_*: the answer holds secrets (the credentials CSV) and
+ * is wiped once sent or dropped. */
+void bd_req_wipe_answer(struct bd_req *req);
 
 /*
  * For a handler that starts a thread of its own for a request (the test
