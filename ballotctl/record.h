@@ -66,6 +66,7 @@ int rec_write_new(const char *path, const void *data, size_t len);
 /* One contest's part of the HTML report: the STV core's page. */
 struct rec_html_part {
 	const char *id, *title;
+	char rules[1024]; /* the rule in plain words (proto_contest_describe) */
 	char *page; /* a whole HTML page from stv_*_html, owned by caller */
 };
 

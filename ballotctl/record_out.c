@@ -354,6 +354,12 @@ int rec_report_html(const json_t *results, const json_t *ballots,
 		html_puts(&b, "</code> (<code>contests/");
 		html_text(&b, parts[i].id);
 		html_puts(&b, ".json</code>)</p>\n");
+		if (parts[i].rules[0] != '\0') {
+			html_puts(&b, "<p class=\"rules\"><strong>The rule:"
+			              "</strong> ");
+			html_text(&b, parts[i].rules);
+			html_puts(&b, "</p>\n");
+		}
 		body = html_between(parts[i].page, "<body>", "</body>", &blen);
 		if (body != NULL)
 			proto_buf_raw(&b, body, blen);

@@ -1181,6 +1181,11 @@ int ctl_cmd_tally(struct ctl *c)
 	for (i = 0; i < t.def->ncontests; i++) {
 		parts[i].id = t.def->contests[i].id;
 		parts[i].title = t.def->contests[i].title;
+		/* Too long to describe (cannot happen within the limits of
+		 * formats.md): the report leaves the paragraph out. */
+		if (proto_contest_describe(&t.def->contests[i], parts[i].rules,
+		                           sizeof(parts[i].rules)) != PROTO_OK)
+			parts[i].rules[0] = '\0';
 		if ((rc = tl_count(&t, (int)i, &o, contests, &parts[i].page)))
 			goto out;
 	}

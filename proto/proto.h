@@ -239,6 +239,16 @@ typedef struct {
 	int abstentions_included;
 } proto_contest;
 
+/*
+ * The contest's rule in plain words for voters and readers of the report
+ * (rule, seats, constraints, the ordered-list method, the referendum's
+ * threshold), as one NUL-terminated paragraph in out[outlen].
+ * PROTO_ERR_VALUE if it does not fit (1024 bytes is enough for 16
+ * constraints with 64-byte category names).
+ */
+proto_status proto_contest_describe(const proto_contest *c, char *out,
+                                    size_t outlen) PROTO_MUST_CHECK;
+
 typedef struct {
 	char *name;
 	uint8_t sign_key[32]; /* Ed25519 */
