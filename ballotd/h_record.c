@@ -19,6 +19,7 @@
 #include "app_int.h"
 #include "handlers.h"
 #include "http.h"
+#include "ustar.h"
 
 #define BD_STH_PAGE 1000 /* heads per request */
 
@@ -202,53 +203,6 @@ void bd_h_record_get(struct bd_req *req)
 	store_poll_clear(&sp);
 }
 
-/*
- * The member called name (a path inside the poll's folder) of the ustar
- * archive tar: OUT: *off and *size of its data.  0, or -1 if there is no
- * such regular file or the archive is cut short.  The archive was
- * checked only for its shape when it was posted, so every header field
- * is checked against the bounds here.
- */
-static int rec_tar_find(const uint8_t *tar, size_t len, const char *dir,
-                        const char *name, size_t *off, size_t *size)
-{
-	char want[300], full[260];
-	size_t o = 0;
-
-	if ((size_t)snprintf(want, sizeof(want), "%s/%s", dir, name) >=
-	    sizeof(want))
-		return -1;
-	while (o + 512 <= len) {
-		const uint8_t *h = tar + o;
-		char nm[101], pre[156];
-		unsigned long long sz = 0;
-		size_t i;
-
-		if (h[0] == '\0')
-			return -1; /* the end-of-archive blocks */
-		memcpy(nm, h, 100);
-		nm[100] = '\0';
-		memcpy(pre, h + 345, 155);
-		pre[155] = '\0';
-		for (i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
-			sz = sz * 8 + (unsigned)(h[i] - '0');
-		if (sz > len - o - 512)
-			return -1;
-		if (pre[0] != '\0')
-			snprintf(full, sizeof(full), "%s/%s", pre, nm);
-		else
-			snprintf(full, sizeof(full), "%s", nm);
-		if ((h[156] == '0' || h[156] == '\0') &&
-		    strcmp(full, want) == 0) {
-			*off = o + 512;
-			*size = (size_t)sz;
-			return 0;
-		}
-		o += 512 + (((size_t)sz + 511) & ~(size_t)511);
-	}
-	return -1;
-}
-
 /* The Content-Type of a record member the server shows, or NULL. */
 static const char *rec_member_type(const char *name, const char **csp)
 {
@@ -317,7 +271,7 @@ static void rec_member(struct bd_req *req, const char *name)
 	st = store_record_get(tc->t.rd, sp.id, &tar, &len, &err);
 	if (st != STORE_OK) {
 		bd_reply_store_error(req, st, &err, "record");
-	} else if (rec_tar_find(tar, len, sp.id, name, &off, &size) == -1) {
+	} else if (bd_ustar_find(tar, len, sp.id, name, &off, &size) == -1) {
 		bd_reply_error(req, 404, "not_found",
 		               "record of poll '%s': no file %s", sp.id, name);
 		free(tar);

@@ -78,9 +78,9 @@ static void bd_token_done(void *arg, store_status st, const store_token_ans *t,
  * be probed.  0 with OUT: *sp and *v filled (the caller clears both), or
  * -1 once answered.
  */
-static int bd_voter_auth(struct bd_tctx *tc, struct bd_req *req,
-                         const char *id, const proto_credential *cred,
-                         store_poll *sp, store_voter *v)
+static int bd_voter_auth(struct bd_tctx *tc, struct bd_req *req, const char *id,
+                         const proto_credential *cred, store_poll *sp,
+                         store_voter *v)
 {
 	static const uint8_t zero[STORE_HASH_LEN];
 	const proto_poll *def;

@@ -58,7 +58,8 @@ static void d_constraints(struct desc *d, const proto_contest *c)
 		const proto_constraint *k = &c->constraints[i];
 
 		if (k->min > 0 && k->max < c->seats)
-			d_put(d, " Between %d and %d of those elected must be %s.",
+			d_put(d,
+			      " Between %d and %d of those elected must be %s.",
 			      k->min, k->max, k->category);
 		else if (k->min > 0)
 			d_put(d, " At least %d of those elected must be %s.",
@@ -113,8 +114,9 @@ proto_status proto_contest_describe(const proto_contest *c, char *out,
 		else
 			d_put(&d, "Passes with at least %d/%d",
 			      c->threshold_num, c->threshold_den);
-		d_put(&d, " of the votes for \"%s\" and \"%s\"%s. Choose one "
-		          "answer.",
+		d_put(&d,
+		      " of the votes for \"%s\" and \"%s\"%s. Choose one "
+		      "answer.",
 		      c->candidates[0].name, c->candidates[1].name,
 		      c->abstentions_included
 		          ? " and the abstentions (blank votes), which count "

@@ -70,8 +70,8 @@ int main(void)
 	c.rule = "irv";
 	c.ncandidates = 3;
 	CHECK(strncmp(describe(&c),
-	              "One choice among 3 options, by instant runoff", 45) ==
-	      0);
+	              "One choice among 3 options, by instant runoff",
+	              45) == 0);
 
 	c.kind = PROTO_KIND_REFERENDUM;
 	c.rule = "";
