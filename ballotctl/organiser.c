@@ -93,6 +93,56 @@ out:
 	return rc;
 }
 
+/*
+ * After an import: the roll's eligibility classes, and a warning for each
+ * class smaller than the definition's min_class_size (protocol.md section
+ * 4: a voter hides among the voters of their class; the ceremony will be
+ * refused without --allow-small-classes).  The classes are worked out
+ * here from the same roll and the server's definition, with proto, as
+ * the server did.  Nothing here changes the exit status: the roll is in.
+ */
+static void ctl_roll_classes(struct ctl *c, const char *poll, const char *text,
+                             size_t len)
+{
+	struct ctl_http *h = ctl_http_new(c);
+	struct ctl_poll p;
+	proto_roll *roll = NULL;
+	proto_err perr;
+	size_t i, j, nsmall, small[64];
+
+	memset(&p, 0, sizeof(p));
+	if (h == NULL || ctl_poll_fetch(c, h, poll, &p) != CTL_EXIT_OK) {
+		ctl_http_free(h);
+		return;
+	}
+	ctl_http_free(h);
+	if (proto_roll_parse(p.def, text, len, &roll, &perr) != PROTO_OK) {
+		ctl_poll_clear(&p);
+		return;
+	}
+	printf("%zu eligibility class%s:\n", roll->nclasses,
+	       roll->nclasses == 1 ? "" : "es");
+	for (i = 0; i < roll->nclasses; i++)
+		printf("  %s: %zu voter%s\n", roll->classes[i].id,
+		       roll->classes[i].count,
+		       roll->classes[i].count == 1 ? "" : "s");
+	nsmall = proto_roll_small_classes(roll, p.def, small, 64);
+	for (j = 0; j < nsmall && j < 64; j++)
+		ctl_warnx("warning: class %s has %zu voter%s, fewer than "
+		          "min_class_size %u: its voters hide in a small "
+		          "crowd (the ceremony needs --allow-small-classes)",
+		          roll->classes[small[j]].id,
+		          roll->classes[small[j]].count,
+		          roll->classes[small[j]].count == 1 ? "" : "s",
+		          (unsigned)p.def->min_class_size);
+	if (nsmall > 64)
+		ctl_warnx("warning: %zu classes in all are smaller than "
+		          "min_class_size %u",
+		          nsmall, (unsigned)p.def->min_class_size);
+	proto_roll_free(roll);
+	ctl_poll_clear(&p);
+}
+
 int ctl_cmd_roll_import(struct ctl *c)
 {
 	const char *poll = c->args[0], *file = c->args[1];
@@ -163,10 +213,12 @@ int ctl_cmd_roll_import(struct ctl *c)
 		lines++;
 	bc_wipe(r.body, r.len);
 	ctl_resp_free(&r);
-	free(text);
 	printf("roll imported into %s: %zu credentials written to %s (mode "
 	       "0600; the server cannot show them again)\n",
 	       poll, lines > 0 ? lines - 1 : 0, out);
+	fflush(stdout);
+	ctl_roll_classes(c, poll, text, len);
+	free(text);
 	return CTL_EXIT_OK;
 fail:
 	close(fd);

@@ -1611,6 +1611,81 @@ static size_t first_diff_line(const char *a, size_t al, const char *b,
 
 static void check_results(struct vc *c, json_t **elected, int *passed);
 
+/*
+ * The recorded BLT of contest ci read line by line for what a wrong
+ * tally could hide in it even where the rebuilt BLT says only "the first
+ * difference is on line N": a line whose leaf's class does not cover the
+ * contest (class-contest), a line written with another weight than its
+ * class's, and, per class, more weight than the class's tokens carry
+ * (weights cast <= weight x tokens issued; class-weight).  Lines that do
+ * not start "(L<leaf>) <weight>" or name no leaf on the board are left
+ * to the "blt" check.
+ */
+static void check_blt_classes(struct vc *c, size_t ci, const vr_file *f,
+                              const char *bname)
+{
+	const proto_contest *k = &c->poll->contests[ci];
+	const char *p = (const char *)f->data, *end = p + f->len;
+	int64_t *wsum = calloc(c->ncls ? c->ncls : 1, sizeof(*wsum));
+	size_t line = 0;
+
+	if (wsum == NULL)
+		return;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *q = p;
+		uint64_t leaf = 0, w = 0;
+		int dl = 0, dw = 0;
+
+		line++;
+		if (line > 1 && e - p == 1 && *p == '0')
+			break; /* the end of the ballots */
+		if (line == 1 || e - q < 3 || q[0] != '(' || q[1] != 'L')
+			goto next;
+		for (q += 2; q < e && *q >= '0' && *q <= '9' && dl < 18;
+		     q++, dl++)
+			leaf = leaf * 10 + (uint64_t)(*q - '0');
+		if (dl == 0 || q + 1 >= e || q[0] != ')' || q[1] != ' ')
+			goto next;
+		for (q += 2; q < e && *q >= '0' && *q <= '9' && dw < 12;
+		     q++, dw++)
+			w = w * 10 + (uint64_t)(*q - '0');
+		if (dw == 0 || leaf >= c->nent || c->ent[leaf].cls < 0)
+			goto next;
+		{
+			struct vc_class *cl = &c->cls[c->ent[leaf].cls];
+
+			if (!(cl->contests & ((proto_cset)1 << ci)))
+				vc_fail_line(c, bname, line, "class-contest",
+				             "leaf %llu is of class %s, which "
+				             "does not cover contest %s",
+				             (unsigned long long)leaf, cl->id,
+				             k->id);
+			if (w != (uint64_t)cl->weight)
+				vc_fail_line(
+				    c, bname, line, "class-weight",
+				    "leaf %llu is written with weight "
+				    "%llu, but its class %s has weight %d",
+				    (unsigned long long)leaf,
+				    (unsigned long long)w, cl->id, cl->weight);
+			wsum[c->ent[leaf].cls] += (int64_t)w;
+		}
+	next:
+		p = nl ? nl + 1 : end;
+	}
+	for (size_t i = 0; i < c->ncls; i++)
+		if (wsum[i] > c->cls[i].issued * c->cls[i].weight)
+			vc_fail(
+			    c, bname, "-", "class-weight",
+			    "class %s: weighted ballots %lld exceed %lld, "
+			    "the weight of its %lld tokens issued (weight "
+			    "%d each)",
+			    c->cls[i].id, (long long)wsum[i],
+			    (long long)(c->cls[i].issued * c->cls[i].weight),
+			    (long long)c->cls[i].issued, c->cls[i].weight);
+	free(wsum);
+}
+
 static void check_contests(struct vc *c)
 {
 	json_t **elected;
@@ -1664,6 +1739,8 @@ static void check_contests(struct vc *c)
 			             "(first difference on line %zu)",
 			             line);
 		}
+		if (f != NULL)
+			check_blt_classes(c, ci, f, bname);
 		res = recount(c, ci, blt, bl, cat, cl, why, sizeof(why),
 		              &elected[ci], &passed[ci]);
 		free(cat);
