@@ -558,6 +558,8 @@ static int ctl_get_token(struct ctl *c, struct ctl_http *h, const char *poll,
 
 	memset(&req, 0, sizeof(req));
 	req.cred = *cred;
+	/* The server refuses, before signing, a class that is not ours. */
+	snprintf(req.class_id, sizeof(req.class_id), "%s", s->class_id);
 	memcpy(req.blinded, s->blinded, s->klen);
 	req.blinded_len = s->klen;
 	m = proto_token_req_encode(&req);

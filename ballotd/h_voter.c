@@ -168,6 +168,18 @@ void bd_h_token(struct bd_req *req)
 		               id, sp.state);
 		goto out;
 	}
+	/*
+	 * A client that blinded with another class's key would get a
+	 * signature it cannot use, and its voter no second token: refused
+	 * before anything is signed or stored.
+	 */
+	if (tr.class_id[0] != '\0' && strcmp(tr.class_id, v.class_id) != 0) {
+		bd_reply_error(req, 409, "wrong_class",
+		               "class: this credential's voter is in class %s, "
+		               "not %s: blind with the token key of class %s",
+		               v.class_id, tr.class_id, v.class_id);
+		goto out;
+	}
 	proto_sha256(tr.blinded, tr.blinded_len, bh);
 	if (v.has_token) {
 		/* Checked again by the store, atomically; this spares a

@@ -188,8 +188,10 @@ static proto_status get_u53(json_t *obj, const pj_path *path, const char *name,
 	return PROTO_OK;
 }
 
-static proto_status get_class(json_t *obj, char out[PROTO_CLASS_ID_MAX + 1],
-                              proto_err *err)
+/* "class", required or not: out is "" when an optional one is absent. */
+static proto_status get_class_opt(json_t *obj, int required,
+                                  char out[PROTO_CLASS_ID_MAX + 1],
+                                  proto_err *err)
 {
 	json_t *v;
 	pj_path p;
@@ -197,10 +199,15 @@ static proto_status get_class(json_t *obj, char out[PROTO_CLASS_ID_MAX + 1],
 	size_t n;
 	proto_status st;
 
+	out[0] = '\0';
 	pj_member(&p, NULL, "class");
-	if ((st = pj_get(obj, NULL, "class", 1, 0, &v, err)) != PROTO_OK ||
-	    (st = pj_string(v, &p, 1, PROTO_CLASS_ID_MAX, &s, &n, err)) !=
-	        PROTO_OK)
+	if ((st = pj_get(obj, NULL, "class", required, 0, &v, err)) !=
+	    PROTO_OK)
+		return st;
+	if (v == NULL)
+		return PROTO_OK;
+	if ((st = pj_string(v, &p, 1, PROTO_CLASS_ID_MAX, &s, &n, err)) !=
+	    PROTO_OK)
 		return st;
 	if (!proto_class_syntax(s, n))
 		return proto_fail(err, PROTO_ERR_VALUE,
@@ -213,10 +220,17 @@ static proto_status get_class(json_t *obj, char out[PROTO_CLASS_ID_MAX + 1],
 	return PROTO_OK;
 }
 
+static proto_status get_class(json_t *obj, char out[PROTO_CLASS_ID_MAX + 1],
+                              proto_err *err)
+{
+	return get_class_opt(obj, 1, out, err);
+}
+
 proto_status proto_token_req_decode(const char *text, size_t len, size_t klen,
                                     proto_token_req *out, proto_err *err)
 {
-	static const char *const names[] = {"credential", "blinded", NULL};
+	static const char *const names[] = {"credential", "blinded", "class",
+	                                    NULL};
 	json_t *root, *v;
 	const char *s;
 	size_t n;
@@ -235,7 +249,8 @@ proto_status proto_token_req_decode(const char *text, size_t len, size_t klen,
 	                    err)) != PROTO_OK ||
 	    (st = proto_credential_parse(s, n, &out->cred, err)) != PROTO_OK ||
 	    (st = get_b64(root, NULL, "blinded", klen, out->blinded,
-	                  sizeof out->blinded, err)) != PROTO_OK)
+	                  sizeof out->blinded, err)) != PROTO_OK ||
+	    (st = get_class_opt(root, 0, out->class_id, err)) != PROTO_OK)
 		goto out;
 	out->blinded_len = klen;
 out:
@@ -254,6 +269,8 @@ json_t *proto_token_req_encode(const proto_token_req *m)
 	proto_credential_format(m->cred.voter_id, m->cred.s, cred);
 	pj_set(o, "credential", json_string(cred), &ok);
 	pj_set(o, "blinded", pj_b64_new(m->blinded, m->blinded_len), &ok);
+	if (m->class_id[0] != '\0')
+		pj_set(o, "class", json_string(m->class_id), &ok);
 	bc_wipe(cred, sizeof cred);
 	if (!ok) {
 		json_decref(o);

@@ -388,11 +388,16 @@ proto_status proto_credential_parse(const char *text, size_t len,
                                     proto_credential *out,
                                     proto_err *err) PROTO_MUST_CHECK;
 
-/* POST /polls/{id}/tokens: {"credential", "blinded"}. */
+/*
+ * POST /polls/{id}/tokens: {"credential", "blinded"} and optionally
+ * "class", the class whose key the client blinded with (the server
+ * refuses before signing if it is not the voter's).
+ */
 typedef struct {
 	proto_credential cred;
 	uint8_t blinded[PROTO_KEY_MAX];
 	size_t blinded_len; /* = the token key size k */
+	char class_id[PROTO_CLASS_ID_MAX + 1]; /* "" when not sent */
 } proto_token_req;
 /* klen: the token key size k in bytes (256 for RSA 2048). */
 proto_status proto_token_req_decode(const char *text, size_t len, size_t klen,

@@ -18,14 +18,15 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tarfile
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ballotd_harness as harness  # noqa: E402
-from test_poll_api import (Poll, check, check_receipt, leaf_hash,  # noqa: E402
-                           run_tests)
+from test_poll_api import (Poll, b64url, check, check_receipt,  # noqa: E402
+                           leaf_hash, prepare, run_tests)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -185,15 +186,74 @@ def test_voter_route_find_and_close(build):
         harness.assert_error(r, 404, "not_found")
         check(p.snapshot() == before, "refused voter requests store nothing")
 
+        # A token request that names another class than the voter's is
+        # refused before anything is signed or stored.
+        wrong = other_class = p.classes[other]
+        key = p.keys[other_class]
+        blinded, _ = key.blind(prepare())
+        r = c.post("/polls/webr/tokens", {"credential": p.creds[v],
+                                          "blinded": b64url(blinded),
+                                          "class": wrong})
+        harness.assert_error(
+            r, 409, "wrong_class",
+            "class: this credential's voter is in class %s, not %s" %
+            (p.classes[v], wrong))
+        r = c.post("/polls/webr/tokens", {"credential": p.creds[v],
+                                          "blinded": b64url(blinded),
+                                          "class": "a+b"})
+        harness.assert_error(r, 400, "bad_request", "is not a class id")
+        check(p.snapshot() == before, "a wrong class stores nothing")
+        r = c.post("/polls/webr/voter", {"credential": p.creds[v]})
+        check(r.json["token_issued"] is False, "no token after wrong_class")
+
         # The token answer closes the connection; the next request opens
-        # a new one.
-        r, prepared, inv, _ = p.token(v)
+        # a new one.  (Naming the right class is accepted.)
+        key = p.keys[p.classes[v]]
+        prepared = prepare()
+        blinded, inv = key.blind(prepared)
+        r = c.post("/polls/webr/tokens", {"credential": p.creds[v],
+                                          "blinded": b64url(blinded),
+                                          "class": p.classes[v]})
         check(r.status == 200 and
               (r.header("Connection") or "").lower() == "close",
               "token answer: Connection %r" % r.header("Connection"))
         r = c.post("/polls/webr/voter", {"credential": p.creds[v]})
         check(r.status == 200 and r.json["token_issued"] is True,
               "token_issued after the token: %r" % r)
+
+        # ballotctl vote with a wrong --class: refused by the server before
+        # signing, so the voter can still vote with the right class.
+        ctl = os.path.join(build, "ballotctl", "ballotctl")
+        if os.access(ctl, os.X_OK):
+            tmp = tempfile.mkdtemp(prefix="web-routes-ctl-")
+            try:
+                a2 = [x for x in p.classes if p.classes[x] == "a*2"][0]
+                env = dict(os.environ, BALLOT_SERVER="http://127.0.0.1:%d" %
+                           d.http_port)
+                base = [ctl, "vote", "webr", "--credential", p.creds[a2],
+                        "--state", os.path.join(tmp, "state")]
+                q = subprocess.run(base + ["--class", "a+b*1", "--ballot",
+                                           '{"a":[2,1],"b":[1]}', "--receipt",
+                                           os.path.join(tmp, "r1.json")],
+                                   env=env, capture_output=True, text=True,
+                                   timeout=60)
+                check(q.returncode == 1 and
+                      "this credential's voter is in class a*2" in q.stderr,
+                      "vote --class wrong: %r" % (q,))
+                r = c.post("/polls/webr/voter", {"credential": p.creds[a2]})
+                check(r.json["token_issued"] is False,
+                      "no token after a wrong --class")
+                shutil.rmtree(tmp)
+                os.makedirs(tmp)
+                q = subprocess.run(base + ["--ballot", '{"a":[2,1]}',
+                                           "--receipt",
+                                           os.path.join(tmp, "r2.json")],
+                                   env=env, capture_output=True, text=True,
+                                   timeout=60)
+                check(q.returncode == 0, "vote with the right class: %r" %
+                      (q,))
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
 
         # Casts, then find each by its tracker code.
         receipts = []

@@ -121,6 +121,31 @@ static void messages(void)
 	t = text_of(proto_token_req_encode(&tr));
 	CHECK_STR(t, body);
 	free(t);
+	CHECK_STR(tr.class_id, "");
+	/* The optional class the client blinded for, kept in order. */
+	snprintf(body, sizeof body,
+	         "{\"credential\":\"v1:0000-0000-0000-0000-0000-0000-04\","
+	         "\"blinded\":\"%s\",\"class\":\"a+b*2\"}",
+	         b256);
+	CHECK(proto_token_req_decode(body, strlen(body), 256, &tr, &err) ==
+	      PROTO_OK);
+	CHECK_STR(tr.class_id, "a+b*2");
+	t = text_of(proto_token_req_encode(&tr));
+	CHECK_STR(t, body);
+	free(t);
+	snprintf(body, sizeof body,
+	         "{\"credential\":\"v1:0000-0000-0000-0000-0000-0000-04\","
+	         "\"blinded\":\"%s\",\"class\":\"b+a*2\"}",
+	         b256);
+	CHECK(proto_token_req_decode(body, strlen(body), 256, &tr, &err) ==
+	      PROTO_ERR_VALUE);
+	CHECK(strstr(err.msg, "class: \"b+a*2\" is not a class id") != NULL);
+	snprintf(body, sizeof body,
+	         "{\"credential\":\"v1:0000-0000-0000-0000-0000-0000-04\","
+	         "\"blinded\":\"%s\"}",
+	         b256);
+	CHECK(proto_token_req_decode(body, strlen(body), 256, &tr, &err) ==
+	      PROTO_OK);
 	/* The same body for a 384-byte key is the wrong size. */
 	CHECK(proto_token_req_decode(body, strlen(body), 384, &tr, &err) ==
 	      PROTO_ERR_VALUE);
