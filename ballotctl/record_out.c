@@ -328,8 +328,8 @@ int rec_report_html(const json_t *results, const json_t *ballots,
 		}
 	}
 	html_puts(&b, "</table>\n<table>\n<thead><tr><th>Class</th><th>Weight"
-	              "</th><th>Voters</th><th>Tokens issued</th><th>Counted"
-	              "</th></tr></thead>\n<tbody>\n");
+	              "</th><th>Voters</th><th>Tokens issued</th><th>Ballots "
+	              "cast</th><th>Counted</th></tr></thead>\n<tbody>\n");
 	json_array_foreach(json_object_get(t, "by_class"), i, v)
 	{
 		html_puts(&b, "<tr><td>");
@@ -341,6 +341,8 @@ int rec_report_html(const json_t *results, const json_t *ballots,
 		html_puts(&b, "</td><td>");
 		html_int(&b, json_integer_value(
 		                 json_object_get(v, "tokens_issued")));
+		html_puts(&b, "</td><td>");
+		html_int(&b, json_integer_value(json_object_get(v, "cast")));
 		html_puts(&b, "</td><td>");
 		html_int(&b, json_integer_value(json_object_get(v, "counted")));
 		html_puts(&b, "</td></tr>\n");

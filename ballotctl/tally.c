@@ -1195,7 +1195,7 @@ int ctl_cmd_tally(struct ctl *c)
 	json_array_foreach(json_object_get(t.pollj, "classes"), i, cl)
 	{
 		const char *id = json_string_value(json_object_get(cl, "id"));
-		size_t issued = 0, cnt = 0, q;
+		size_t issued = 0, cnt = 0, cast = 0, q;
 		proto_cset cs;
 		proto_err pe;
 		int weight = 0;
@@ -1212,16 +1212,21 @@ int ctl_cmd_tally(struct ctl *c)
 
 			issued += ic != NULL && strcmp(ic, id) == 0;
 		}
+		/* cast: every board entry of the class, superseded and
+		 * invalid ones included; counted: the ones that count. */
 		for (q = 0; q < t.nents; q++)
-			cnt += t.ents[q].counted &&
-			       strcmp(t.ents[q].class_id, id) == 0;
+			if (strcmp(t.ents[q].class_id, id) == 0) {
+				cast++;
+				cnt += t.ents[q].counted != 0;
+			}
 		voters +=
 		    (size_t)json_integer_value(json_object_get(cl, "voters"));
 		json_array_append_new(
 		    by_class,
-		    json_pack("{s:s, s:O, s:I, s:I, s:i}", "id", id, "voters",
-		              json_object_get(cl, "voters"), "tokens_issued",
-		              (json_int_t)issued, "counted", (json_int_t)cnt,
+		    json_pack("{s:s, s:O, s:I, s:I, s:I, s:i}", "id", id,
+		              "voters", json_object_get(cl, "voters"),
+		              "tokens_issued", (json_int_t)issued, "cast",
+		              (json_int_t)cast, "counted", (json_int_t)cnt,
 		              "weight", weight));
 	}
 	results = json_pack(

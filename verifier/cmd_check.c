@@ -1195,6 +1195,17 @@ static void verdicts(struct vc *c)
 			        "tokens issued",
 			        c->cls[i].id, (long long)c->cls[i].counted,
 			        (long long)c->cls[i].issued);
+	/* Without revoting each token casts once: a class cannot have
+	 * more entries than tokens.  (With revoting it can; its counted
+	 * ballots, never more than its entries, are checked above.) */
+	for (size_t i = 0; c->poll && !c->poll->revoting && i < c->ncls; i++)
+		if (c->cls[i].cast > c->cls[i].issued)
+			vc_fail(c, "issuance.jsonl", "-", "class-count",
+			        "class %s: %lld ballots cast, but only %lld "
+			        "tokens issued and the poll does not allow "
+			        "revoting",
+			        c->cls[i].id, (long long)c->cls[i].cast,
+			        (long long)c->cls[i].issued);
 }
 
 /* ---- 7. ballots.jsonl --------------------------------------------- */
@@ -1765,8 +1776,8 @@ static void check_contests(struct vc *c)
 }
 
 /* results.json: its numbers recomputed; elected names from the recount. */
-static void want_int(struct vc *c, json_t *o, const char *path, const char *key,
-                     int64_t want)
+static void want_cls_int(struct vc *c, json_t *o, const char *path,
+                         const char *key, int64_t want, const char *cls)
 {
 	json_t *v = json_object_get(o, key);
 	char where[128];
@@ -1774,9 +1785,16 @@ static void want_int(struct vc *c, json_t *o, const char *path, const char *key,
 	snprintf(where, sizeof(where), "%s%s", path, key);
 	if (!json_is_integer(v) || json_integer_value(v) != want)
 		vc_fail(c, "results.json", where, "results",
-		        "recorded %s, recomputed %lld",
+		        "%s%s%srecorded %s, recomputed %lld",
+		        cls ? "class " : "", cls ? cls : "", cls ? ": " : "",
 		        json_is_integer(v) ? "another number" : "no number",
 		        (long long)want);
+}
+
+static void want_int(struct vc *c, json_t *o, const char *path, const char *key,
+                     int64_t want)
+{
+	want_cls_int(c, o, path, key, want, NULL);
 }
 
 static void check_results(struct vc *c, json_t **elected, int *passed)
@@ -1827,10 +1845,15 @@ static void check_results(struct vc *c, json_t **elected, int *passed)
 					        "not a class of keys.json");
 					continue;
 				}
-				want_int(c, v, p, "voters", k->voters);
-				want_int(c, v, p, "tokens_issued", k->issued);
-				want_int(c, v, p, "counted", k->counted);
-				want_int(c, v, p, "weight", k->weight);
+				want_cls_int(c, v, p, "voters", k->voters,
+				             k->id);
+				want_cls_int(c, v, p, "tokens_issued",
+				             k->issued, k->id);
+				want_cls_int(c, v, p, "cast", k->cast, k->id);
+				want_cls_int(c, v, p, "counted", k->counted,
+				             k->id);
+				want_cls_int(c, v, p, "weight", k->weight,
+				             k->id);
 			}
 	}
 	cs = json_object_get(o, "contests");

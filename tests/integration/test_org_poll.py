@@ -387,6 +387,7 @@ def run_poll(build, d, tmp):
     # ---- the votes ----
     final = {}      # voter -> leaf of the entry that counts
     receipts = []
+    sent = {}       # class -> casts the board accepted (results' cast)
     tokfile = os.path.join(tmp, "token-forger")
     for vid, _, _ in VOTERS:
         if vid == ABSENT:
@@ -397,6 +398,7 @@ def run_poll(build, d, tmp):
         ctl.ok("vote", PID, "--credential", creds[vid][0], "--class",
                CLASS[vid], "--ballot", json.dumps(bal), "--receipt",
                rpath, *extra)
+        sent[CLASS[vid]] = sent.get(CLASS[vid], 0) + 1
         final[vid] = json.load(open(rpath))["receipt"]["leaf_index"]
         receipts.append(rpath)
     check(sorted(final.values()) == list(range(62)), "62 leaves")
@@ -444,6 +446,7 @@ def run_poll(build, d, tmp):
         "cast_sig": b64u(key.sign(cast_bytes(ph, CLASS[FORGER], token,
                                              sealed)))})
     check(r.status == 200, r)
+    sent[CLASS[FORGER]] += 1   # the forged ballot (a revote of its token)
     forged_leaf = r.json["leaf_index"]
     check(forged_leaf == 62, forged_leaf)
     forger_first = final.pop(FORGER)
@@ -475,13 +478,20 @@ def run_poll(build, d, tmp):
         want_bc.append({
             "id": k, "voters": len(members),
             "tokens_issued": sum(1 for v in members if v != ABSENT),
+            # every entry sent for the class: the forger's class has
+            # its real ballot and the forged one; the refused casts
+            # (ballotctl's local refusal, the server's 422) are not on
+            # the board.
+            "cast": sent.get(k, 0),
             "counted": sum(1 for v in members if v in final),
             "weight": int(k.rsplit("*", 1)[1])})
-    got_bc = [{f: b[f] for f in ("id", "voters", "tokens_issued",
-                                 "counted", "weight")}
-              for b in t["by_class"]]
-    check(got_bc == want_bc, "by_class:\n%r\nexpected\n%r" %
-          (got_bc, want_bc))
+    check(sum(sent.values()) == 63 and sent[CLASS[FORGER]] ==
+          sum(1 for v in CLASS if CLASS[v] == CLASS[FORGER]) + 1, sent)
+    got_bc = t["by_class"]
+    check(got_bc == want_bc and
+          [list(b) for b in got_bc] == [list(b) for b in want_bc],
+          "by_class (members in record.md's order):\n%r\nexpected\n%r"
+          % (got_bc, want_bc))
     iss = [json.loads(x) for x in rd("issuance.jsonl").splitlines()]
     check(sorted(r["class"] for r in iss) ==
           sorted(CLASS[v] for v in CLASS if v != ABSENT), "issuance")

@@ -201,6 +201,7 @@ def run_poll(build, d, tmp, verifier):
     # ---- the votes ----
     final = {}   # voter -> (leaf, weight, ballot) of the entry that counts
     receipts = {}
+    casts = {CLASS_A: 0, CLASS_B: 0}   # board entries sent, per class
 
     def vote(i, ballot, name=None, extra=()):
         v = "v%02d" % i
@@ -210,6 +211,7 @@ def run_poll(build, d, tmp, verifier):
         if "--revote" not in extra:
             args += ["--credential", creds[v][0]]
         ctl.ok(*args)
+        casts[CLASS_B if i >= 35 else CLASS_A] += 1
         r = json.load(open(rpath))
         receipts[v] = r
         return r
@@ -260,6 +262,7 @@ def run_poll(build, d, tmp, verifier):
         "ballot": b64u(bad),
         "cast_sig": b64u(key.sign(cast_bytes(ph, CLASS_A, f[3], bad)))})
     check(r.status == 200, r)
+    casts[CLASS_A] += 1
     garbage_v02 = r.json["leaf_index"]
     del final["v02"]
 
@@ -384,11 +387,34 @@ def run_poll(build, d, tmp, verifier):
            t["invalid"]) == (40, 40, 42, 39, 1), t)
     check([(b["id"], b["counted"], b["weight"]) for b in t["by_class"]] ==
           [(CLASS_B, 6, 2), (CLASS_A, 33, 1)], t["by_class"])
+    # cast: every entry the test sent of the class, the revote and the
+    # cast that does not decrypt included (class A: 34 + 2 = 36).
+    check(casts == {CLASS_A: 36, CLASS_B: 6}, casts)
+    check(sum(casts.values()) == t["ballots_cast"], casts)
+    want_bc = [
+        {"id": CLASS_B, "voters": 6, "tokens_issued": 6,
+         "cast": casts[CLASS_B], "counted": 6, "weight": 2},
+        {"id": CLASS_A, "voters": 34, "tokens_issued": 34,
+         "cast": casts[CLASS_A], "counted": 33, "weight": 1}]
+    check(t["by_class"] == want_bc and
+          [list(b) for b in t["by_class"]] == [list(b) for b in want_bc],
+          "by_class (members in record.md's order):\n%r\nexpected\n%r"
+          % (t["by_class"], want_bc))
     com = json.loads(files["contests/committee.json"])
     check(com["invalid_ballots"] == 1 and com["valid_ballots"] == 44, com)
     html = files["report.html"].decode()
     check(html.startswith("<!DOCTYPE html>") and "does not decrypt" in html
           and "<script" not in html and "Xena" in html, "report.html")
+    # The class table: weight, voters, tokens issued, ballots cast,
+    # counted.
+    check("<th>Tokens issued</th><th>Ballots cast</th><th>Counted</th>"
+          in html, "report.html: no Ballots cast column")
+    for b in want_bc:
+        row = "<tr><td>%s</td>%s</tr>" % (b["id"], "".join(
+            "<td>%d</td>" % b[k] for k in ("weight", "voters",
+                                           "tokens_issued", "cast",
+                                           "counted")))
+        check(row in html, "report.html: no row %s" % row)
 
     # ---- the tarball ----
     tarpath = out + ".record.tar"

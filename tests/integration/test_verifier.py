@@ -421,6 +421,47 @@ def test_tally_tampering(build):
     expect("turnout changed", turnout, "results.json", "turnout.counted",
            "results")
 
+    # The class of the entry that does not decrypt: it has one entry
+    # more than counted ballots (the poll has no revoting, so as many
+    # entries as tokens).
+    bad_cls = lines(rec["dir"], "ballots.jsonl")[bad]["class"]
+    good_bc = json.loads(read(rec["dir"], "results.json"))["turnout"][
+        "by_class"]
+    ci = [b["id"] for b in good_bc].index(bad_cls)
+    n_ent = sum(1 for b in lines(rec["dir"], "ballots.jsonl")
+                if b["class"] == bad_cls)
+    check(good_bc[ci]["cast"] == n_ent and
+          good_bc[ci]["counted"] == n_ent - 1, good_bc[ci])
+
+    def cast_changed(d):
+        r = json.loads(read(d, "results.json"))
+        r["turnout"]["by_class"][ci]["cast"] -= 1
+        write(d, "results.json", json.dumps(r).encode())
+    expect("results.json by_class cast changed", cast_changed,
+           "results.json", "turnout.by_class[%d].cast" % ci, "results",
+           contains="class %s: recorded another number, recomputed %d" %
+           (bad_cls, n_ent))
+
+    def cast_missing(d):
+        r = json.loads(read(d, "results.json"))
+        del r["turnout"]["by_class"][ci]["cast"]
+        write(d, "results.json", json.dumps(r).encode())
+    expect("results.json by_class cast left out", cast_missing,
+           "results.json", "turnout.by_class[%d].cast" % ci, "results",
+           contains="no number")
+
+    def fewer_issued_than_cast(d):
+        # One token of the bad entry's class leaves the log: its counted
+        # ballots still have tokens (one entry is not counted), but it
+        # has more entries than tokens in a poll without revoting.
+        rows = lines(d, "issuance.jsonl")
+        drop = [i for i, r in enumerate(rows) if r["class"] == bad_cls][0]
+        write_lines(d, "issuance.jsonl", rows[:drop] + rows[drop + 1:])
+    expect("more entries than tokens", fewer_issued_than_cast,
+           "issuance.jsonl", "-", "class-count",
+           contains="class %s: %d ballots cast, but only %d tokens issued"
+           % (bad_cls, n_ent, n_ent - 1))
+
     def fewer_issued(d):
         # The issuance log loses the tokens of class committee*2: its
         # two counted ballots have no tokens behind them.

@@ -448,6 +448,8 @@ def make_record(build, out, tmp):
             "id": k["id"], "voters": k["voters"],
             "tokens_issued": sum(1 for r in issuance
                                  if r["class"] == k["id"]),
+            # every board entry of the class, counted or not
+            "cast": sum(1 for e in entries if e["class"] == k["id"]),
             "counted": sum(1 for b in ballots
                            if b["class"] == k["id"] and b["counted"]),
             "weight": weight[k["id"]]})
