@@ -432,54 +432,56 @@ static int bd_check_organiser(const struct bd_server *srv,
  * Checks the top-level members against the route's list.  Returns 0, or
  * -1 with msg filled.
  */
+/* Whether key is one of the route's members (a '?' marks an optional one). */
+static int bd_member_listed(const char *m, const char *key)
+{
+	size_t kl = strlen(key);
+
+	while (*m != '\0') {
+		size_t n = strcspn(m, " ");
+		const char *name = m + (*m == '?');
+		size_t nl = n - (size_t)(*m == '?');
+
+		if (nl == kl && kl > 0 && strncmp(name, key, kl) == 0)
+			return 1;
+		m += n;
+		m += strspn(m, " ");
+	}
+	return 0;
+}
+
 static int bd_check_members(const struct bd_route *r, json_t *obj, char *msg,
                             size_t len)
 {
-	const char *m = r->members, *sp, *key;
+	const char *m = r->members, *key;
 	char name[64];
-	size_t n, count = 0;
+	size_t n;
 	json_t *v;
 
 	if (m == NULL)
 		return 0;
 	while (*m != '\0') {
-		sp = strchr(m, ' ');
-		n = sp ? (size_t)(sp - m) : strlen(m);
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, m, n);
-		name[n] = '\0';
-		if (json_object_get(obj, name) == NULL) {
-			snprintf(msg, len, "missing member '%s'", name);
-			return -1;
+		n = strcspn(m, " ");
+		if (*m != '?') {
+			size_t c = n < sizeof(name) ? n : sizeof(name) - 1;
+
+			memcpy(name, m, c);
+			name[c] = '\0';
+			if (json_object_get(obj, name) == NULL) {
+				snprintf(msg, len, "missing member '%s'", name);
+				return -1;
+			}
 		}
-		count++;
 		m += n;
-		while (*m == ' ')
-			m++;
+		m += strspn(m, " ");
 	}
-	if ((r->flags & BD_ROUTE_STRICT) && json_object_size(obj) != count) {
+	if (r->flags & BD_ROUTE_STRICT) {
 		json_object_foreach(obj, key, v)
 		{
-			size_t kl = strlen(key);
-			const char *p = r->members;
-
-			/* Find the member not in the list. */
-			for (;;) {
-				const char *e = strchr(p, ' ');
-				size_t pl = e ? (size_t)(e - p) : strlen(p);
-
-				if (pl == kl && pl > 0 &&
-				    strncmp(p, key, kl) == 0)
-					break;
-				if (e == NULL) {
-					snprintf(msg, len,
-					         "unknown member "
-					         "'%.64s'",
-					         key);
-					return -1;
-				}
-				p = e + 1;
+			if (!bd_member_listed(r->members, key)) {
+				snprintf(msg, len, "unknown member '%.64s'",
+				         key);
+				return -1;
 			}
 		}
 	}

@@ -63,9 +63,8 @@ const struct bd_route bd_routes[] = {
 	"kind from to body sig", STRICT, bd_h_ceremony_post },
 { GET,  "/polls/{id}/ceremony/messages",  ANY, NULL, 0, NONE, NULL, 0, bd_h_ceremony_get },
 /* Voters. */
-/* tokens: "class" is optional; proto refuses any other member. */
 { POST, "/polls/{id}/tokens",             VOTER, JSON, K64, OBJ,
-	"credential blinded", 0, bd_h_token },
+	"credential blinded ?class", STRICT, bd_h_token },
 { POST, "/polls/{id}/voter",              VOTER, JSON, K64, OBJ,
 	"credential", STRICT, bd_h_voter },
 { POST, "/polls/{id}/casts",              ANY, JSON, K128, OBJ,

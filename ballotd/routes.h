@@ -56,7 +56,8 @@ struct bd_route {
 	/*
 	 * Top-level members the JSON object must have, separated by single
 	 * spaces, or NULL to leave the shape to the handler ("" with
-	 * BD_ROUTE_STRICT: the empty object).
+	 * BD_ROUTE_STRICT: the empty object).  A name starting with '?' is
+	 * optional: not required, but allowed under BD_ROUTE_STRICT.
 	 */
 	const char *members;
 	unsigned flags;
