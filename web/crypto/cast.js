@@ -5,7 +5,8 @@
 // `token` is the prepared message (section 5): 32-byte random prefix ‖ msg, where msg is the
 // 32-byte public key of the token's cast key; the token's RSA signature `sig` is separate.
 
-import { checkBytes, checkLen, concat, lp } from './bytes.js';
+import { checkBytes, checkLen, concat, lp, sha256, utf8 } from './bytes.js';
+import { pad, seal } from './hpke.js';
 import { sign, verify } from './ed25519.js';
 import { leafHash } from './merkle.js';
 
@@ -111,4 +112,53 @@ export function boardEntryV2(pollHash, classId, token, sig, sealed, castSig) {
  */
 export async function entryLeafHash(entry) {
   return leafHash(checkBytes(entry, 'entry'));
+}
+
+/**
+ * token_id (docs/protocol.md section 5, proto_token_id) = H(lp("ballot-token/v1") ‖ lp(class id)
+ * ‖ lp(prepared)): the aad of the sealed ballot.
+ * @param {string} classId
+ * @param {Uint8Array} prepared the token (64 bytes)
+ * @returns {Promise<Uint8Array>} 32 bytes
+ */
+export async function tokenId(classId, prepared) {
+  checkClass(classId);
+  checkBytes(prepared, 'token_id prepared');
+  return sha256(concat(lp('ballot-token/v1'), lp(classId), lp(prepared)));
+}
+
+/**
+ * The HPKE info of a sealed ballot (docs/protocol.md section 6, proto_seal_info):
+ * lp("ballot-seal/v1") ‖ lp(poll_hash) ‖ lp(class id).
+ * @param {Uint8Array} pollHash 32 bytes
+ * @param {string} classId
+ * @returns {Uint8Array}
+ */
+export function sealInfo(pollHash, classId) {
+  checkLen(pollHash, 32, 'seal poll hash');
+  checkClass(classId);
+  return concat(lp('ballot-seal/v1'), lp(pollHash), lp(classId));
+}
+
+/**
+ * Seals a ballot plaintext (docs/protocol.md section 6): pad to ballotSize, HPKE base mode to the
+ * election key with info = sealInfo(...) and aad = tokenId(classId, prepared). Returns the sealed
+ * ballot enc ‖ ciphertext ‖ tag, always ballotSize + 81 bytes.
+ * @param {Uint8Array} electionKey 65-byte P-256 point
+ * @param {Uint8Array} pollHash 32 bytes
+ * @param {string} classId
+ * @param {Uint8Array} prepared the token (64 bytes)
+ * @param {Uint8Array|string} plaintext the ballot JSON (a string is taken as UTF-8)
+ * @param {number} ballotSize the poll's ballot_size
+ * @returns {Promise<Uint8Array>}
+ */
+export async function sealBallot(electionKey, pollHash, classId, prepared, plaintext, ballotSize) {
+  const pt = typeof plaintext === 'string' ? utf8(plaintext) : checkBytes(plaintext, 'ballot plaintext');
+  const padded = pad(pt, ballotSize);
+  const aad = await tokenId(classId, prepared);
+  const { enc, ct } = await seal(electionKey, sealInfo(pollHash, classId), aad, padded);
+  padded.fill(0);
+  const out = concat(enc, ct);
+  if (out.length !== ballotSize + 81) throw new Error('sealBallot: unexpected sealed length');
+  return out;
 }

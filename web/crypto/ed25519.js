@@ -122,6 +122,22 @@ export async function importSeed(seed, { extractable = false } = {}) {
 }
 
 /**
+ * The 32-byte seed (RFC 8032 private key) of an extractable private key, from its PKCS#8 export
+ * (PKCS8_PREFIX ‖ seed). For the voter's page, which keeps the cast key in browser storage
+ * between the token and the cast so that a reload resumes (docs/voter.md); importSeed restores it.
+ * @param {CryptoKey} privateKey made with generateKeyPair({extractable: true})
+ * @returns {Promise<Uint8Array>} 32 bytes (secret)
+ */
+export async function exportSeed(privateKey) {
+  checkKey(privateKey, 'private', 'ed25519 exportSeed');
+  const der = new Uint8Array(await subtle.exportKey('pkcs8', privateKey));
+  checkLen(der, PKCS8_PREFIX.length + 32, 'ed25519 PKCS#8 export');
+  for (let i = 0; i < PKCS8_PREFIX.length; i++)
+    if (der[i] !== PKCS8_PREFIX[i]) throw new Error('ed25519 exportSeed: unexpected PKCS#8 encoding');
+  return der.slice(PKCS8_PREFIX.length);
+}
+
+/**
  * Pure Ed25519 signature (RFC 8032 5.1.6) of `msg` with WebCrypto's sign. Deterministic: the
  * same key and message always give the same 64 bytes.
  * @param {CryptoKey} privateKey
