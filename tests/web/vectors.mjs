@@ -781,6 +781,27 @@ async function testCast(features, handoff) {
   await rejects(() => C.castBytes(haa, u('a*1'), u('T'), u('B')), 'cast bytes: class id as bytes');
   await rejects(() => C.castBytes(haa, 'a*1', 'T', u('B')), 'cast bytes: token as a string');
   await rejects(() => C.boardEntryV2(haa, 'a*1', u('T'), u('SS'), new Uint8Array(0)), 'entry: no cast_sig');
+  // token_id and the seal's info: the known answers of tests/proto/test_bytes.c
+  eq(await C.tokenId('committee*1', new Uint8Array(64).fill(0x33)),
+    B.fromHex('a1681912a01a5beedadaa2f33add383e1fe0fbeb2a25a66054c744bf926e5c62'), 'token_id = test_bytes.c');
+  eq(C.sealInfo(haa, 'a*1'), B.fromHex('0000000e' + '62616c6c6f742d7365616c2f7631' + L32 + HAA + '00000003' + '612a31'),
+    'seal info = test_bytes.c');
+  // sealBallot: opened with the recipient's key, info and token_id as aad; the padded size fixed
+  {
+    const kp = await H.deriveKeyPair(new Uint8Array(32).fill(7));
+    const prepared = new Uint8Array(64).fill(0x44);
+    const pt = '{"v":1,"poll":"p","class":"a*1","contests":{"a":[2,1]}}';
+    const sealed = await C.sealBallot(kp.pk, haa, 'a*1', prepared, pt, 256);
+    ok(sealed.length === 256 + 81, 'sealed ballot is ballot_size + 81 bytes');
+    const aad = await C.tokenId('a*1', prepared);
+    const opened = await H.open(sealed.subarray(0, 65), kp, C.sealInfo(haa, 'a*1'), aad, sealed.subarray(65));
+    eq(H.unpad(opened), u(pt), 'sealBallot opens to the padded plaintext');
+    await rejects(() => H.open(sealed.subarray(0, 65), kp, C.sealInfo(haa, 'a*2'), aad, sealed.subarray(65)),
+      'sealed ballot: another class does not open');
+    await rejects(async () => H.open(sealed.subarray(0, 65), kp, C.sealInfo(haa, 'a*1'),
+      await C.tokenId('a*1', new Uint8Array(64)), sealed.subarray(65)), 'sealed ballot: another token does not open');
+    await rejects(() => C.sealBallot(kp.pk, haa, 'a*1', prepared, 'x'.repeat(253), 256), 'sealBallot: too long for ballot_size');
+  }
   if (!features.ed25519) return skip(1, 'no WebCrypto Ed25519 in this browser');
 
   // RFC 8032 TEST 1-3 through importSeed + sign
