@@ -194,7 +194,10 @@ def run_poll(build, d, tmp, verifier, shots):
                        "--width", "360", "--screenshots",
                        os.path.join(shots, "phone-already-voted")],
          timeout=120)
-    bad = creds["v07"][:-1] + ("0" if creds["v07"][-1] != "0" else "1")
+    # One symbol of the secret changed (not the last, whose low bits
+    # must be zero): well formed, but nobody's credential.
+    vid, secret = creds["v07"].split(":")
+    bad = "%s:%s%s" % (vid, "B" if secret[0] != "B" else "C", secret[1:])
     node("voter.mjs", ["--base", url, "--poll", PID, "--credential", bad,
                        "--expect-error", "bad-credential", "--width", "360"],
          timeout=120)

@@ -11,17 +11,19 @@ export function die(msg) {
   process.exit(1);
 }
 
-/** --name value and --flag arguments; unknown options are refused. */
-export function parseArgs(argv, { flags = [], values = [] }) {
+/** --name value and --flag arguments; unknown options are refused. An option listed in
+ * `repeated` may be given several times: its value is the list of the values, in order. */
+export function parseArgs(argv, { flags = [], values = [], repeated = [] }) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) die(`unexpected argument ${a}`);
     const k = a.slice(2);
     if (flags.includes(k)) out[k] = true;
-    else if (values.includes(k)) {
+    else if (values.includes(k) || repeated.includes(k)) {
       if (i + 1 >= argv.length) die(`${a}: missing value`);
-      out[k] = argv[++i];
+      if (repeated.includes(k)) (out[k] = out[k] || []).push(argv[++i]);
+      else out[k] = argv[++i];
     } else die(`unknown option ${a}`);
   }
   return out;
@@ -106,4 +108,55 @@ export async function checkAccessibleNames(page) {
     }
     return bad;
   });
+}
+
+/**
+ * Expected texts (--expect-text / --expect-no-text, or a batch item's expect_text /
+ * expect_no_text): each a string, looked for in the element `within` (a selector), or
+ * {"in": SELECTOR, "text": TEXT} looked for in that element. On the command line a value starting
+ * with "{" is read as that JSON object. Returns [{in, text}], or dies with a message naming what.
+ */
+export function textExpectations(list, within, what) {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) list = [list];
+  return list.map((e, i) => {
+    if (typeof e === 'string' && e.trim().startsWith('{')) {
+      try {
+        e = JSON.parse(e);
+      } catch (err) {
+        die(`${what}[${i}]: not JSON: ${err.message}`);
+      }
+    }
+    if (typeof e === 'string') return { in: within, text: e };
+    if (!e || typeof e !== 'object' || typeof e.text !== 'string' || (e.in !== undefined && typeof e.in !== 'string'))
+      die(`${what}[${i}]: expected a string or {"in": SELECTOR, "text": TEXT}`);
+    return { in: e.in || within, text: e.text };
+  });
+}
+
+/**
+ * Checks texts shown in the page: every `want` text must be in its element's visible text
+ * (whitespace runs read as one space), no `unwanted` text may be. Returns the problems found, each
+ * naming the element, the text and what the element says.
+ */
+export async function checkTexts(page, want, unwanted, where) {
+  const bad = [];
+  const textOf = async (sel) => {
+    const t = await page.evaluate((s) => {
+      const el = document.querySelector(s);
+      return el ? el.innerText : null;
+    }, sel);
+    return t === null ? null : t.replace(/\s+/g, ' ').trim();
+  };
+  const norm = (t) => t.replace(/\s+/g, ' ').trim();
+  for (const e of want) {
+    const t = await textOf(e.in);
+    if (t === null) bad.push(`${where}: expected "${e.text}" in ${e.in}, which is not on the page`);
+    else if (!t.includes(norm(e.text))) bad.push(`${where}: expected "${e.text}" in ${e.in}, which says: "${t.slice(0, 600)}"`);
+  }
+  for (const e of unwanted) {
+    const t = await textOf(e.in);
+    if (t !== null && t.includes(norm(e.text))) bad.push(`${where}: "${e.text}" must not be in ${e.in}, which says: "${t.slice(0, 600)}"`);
+  }
+  return bad;
 }

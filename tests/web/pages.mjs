@@ -3,6 +3,7 @@
 //
 //   node tests/web/pages.mjs --base http://127.0.0.1:PORT --poll ID --tracker CODE \
 //     [--receipt FILE] [--expect-elected '{"committee":["A","B"]}' | --expect-unpublished] \
+//     [--expect-passed '{"motion":true}'] [--expect-text TEXT]... [--expect-no-text TEXT]... \
 //     [--screenshots DIR]
 //
 // At 1280 and 360 px wide:
@@ -18,7 +19,10 @@
 //   has one flipped bit must be reported FAILED;
 // - results: with --expect-elected, the page shows the results as published and each listed
 //   contest's elected names in that order, a stage table and an SVG chart for each STV count,
-//   and the record.tar link; with --expect-unpublished, "not published yet";
+//   and the record.tar link; with --expect-unpublished, "not published yet"; with --expect-passed,
+//   each listed question's outcome ("Passed" / "Not passed", as expected here, not as the server
+//   says); --expect-text: the results page shows TEXT (anywhere in #results, or with
+//   {"in": SELECTOR, "text": TEXT} in that element, e.g. #arithmetic-motion); --expect-no-text: not;
 // - every control has an accessible name, <html lang>, no page error, no CSP violation, no
 //   horizontal scrolling at 360 px.
 // Screenshots: DIR/{index,board,results}-{1280,360}px.png.
@@ -28,11 +32,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkAccessibleNames, die, launch, parseArgs } from './driver-lib.mjs';
+import { checkAccessibleNames, checkTexts, die, launch, parseArgs, textExpectations } from './driver-lib.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   flags: ['expect-unpublished'],
-  values: ['base', 'poll', 'tracker', 'receipt', 'expect-elected', 'screenshots'],
+  values: ['base', 'poll', 'tracker', 'receipt', 'expect-elected', 'expect-passed', 'screenshots'],
+  repeated: ['expect-text', 'expect-no-text'],
 });
 const base = (opts.base || '').replace(/\/$/, '');
 const pollId = opts.poll;
@@ -40,6 +45,13 @@ if (!base || !pollId || !opts.tracker) die('usage: pages.mjs --base URL --poll I
 const tracker = opts.tracker.trim().toLowerCase();
 if (!/^[0-9a-f]{5}-[0-9a-f]{5}$/.test(tracker)) die('--tracker: expected abcde-fghij');
 const expectElected = opts['expect-elected'] ? JSON.parse(opts['expect-elected']) : null;
+const expectPassed = opts['expect-passed'] ? JSON.parse(opts['expect-passed']) : null;
+if (expectPassed && (typeof expectPassed !== 'object' || Object.values(expectPassed).some((x) => typeof x !== 'boolean')))
+  die('--expect-passed: expected {"question id": true|false, ...}');
+const expectText = textExpectations(opts['expect-text'], '#results', '--expect-text');
+const expectNoText = textExpectations(opts['expect-no-text'], '#results', '--expect-no-text');
+if ((expectPassed || expectText.length || expectNoText.length) && !expectElected)
+  die('--expect-passed, --expect-text and --expect-no-text check the published results: give --expect-elected too');
 const shotDir = opts.screenshots || null;
 
 const get = async (p) => {
@@ -249,6 +261,13 @@ try {
             check((await page.$$(`#chart-${c.id}-0 polyline, #chart-${c.id}-0 circle`)).length > 0, `${c.id}: no chart`);
           }
         }
+        for (const [cid, passed] of Object.entries(expectPassed || {})) {
+          const el = await page.$(`#outcome-${cid}`);
+          const t = el ? await el.textContent() : null;
+          check(t === (passed ? 'Passed' : 'Not passed'), `${cid}: the page says ${JSON.stringify(t)}, expected ${passed ? 'Passed' : 'Not passed'}`);
+        }
+        const textProblems = await checkTexts(page, expectText, expectNoText, 'the results');
+        check(textProblems.length === 0, textProblems.join('; '));
         check((await page.getAttribute('#record-link', 'href')) === `/polls/${encodeURIComponent(pollId)}/record.tar`, 'record.tar link');
         const tar = await fetch(`${base}/polls/${pollId}/record.tar`);
         check(tar.status === 200, `record.tar: ${tar.status}`);

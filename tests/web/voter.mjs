@@ -6,13 +6,15 @@
 //     [--reload-at token|seal|cast [--resume-by reload|new-tab]]
 //     [--fault forge-receipt|forge-blind-sig|network-drop] [--via-link|--via-form]
 //     [--screenshots DIR] [--width 360] [--timeout SECONDS_PER_VOTER]
+//     [--expect-contests ID,ID,...] [--expect-text TEXT]... [--expect-no-text TEXT]...
 //   node tests/web/voter.mjs --base URL --poll ID --credential CRED \
 //     --expect-error not-open|closed|bad-credential|already-voted
 //   node tests/web/voter.mjs --base URL --poll ID --batch VOTERS.json [--screenshots DIR] [--width N]
 //
 // VOTERS.json: [{"credential", "choices", "mode", "receipt_out", "reload_at", "resume_by", "fault",
-// "expect_error", "via": "link"|"form"}, ...], run one after another, each in a fresh browser
-// context (fresh storage) of one browser. docs/voter.md describes every option.
+// "expect_error", "via": "link"|"form", "expect_contests", "expect_text", "expect_no_text"}, ...],
+// run one after another, each in a fresh browser context (fresh storage) of one browser.
+// docs/voter.md describes every option.
 //
 // For each voter it checks, independently of the page's code:
 // - the credential leaves the address bar (via the link) and is never in a request URL;
@@ -30,6 +32,9 @@
 //   with a security message, and a reload then finishes with the same bytes; network-drop: two
 //   casts fail as if offline, the page must say "Network lost" and retry by itself;
 // - --expect-error: the page opened with the link must show that message and no ballot;
+// - --expect-contests: the ballot shows exactly these contests, in this order (the voter's class);
+//   --expect-text TEXT: the ballot step shows TEXT (anywhere in it, or with {"in": SELECTOR,
+//   "text": TEXT} in that element, e.g. #rule-committee); --expect-no-text: it does not;
 // - the downloaded receipt file (playwright's download event): format ballotctl-receipt/1,
 //   server = base, board_key = the poll's; H(0x00 || entry) = leaf_hash; the entry's fields
 //   (label, poll_hash, class); the tree head's and receipt_sig's Ed25519 signatures verified
@@ -42,11 +47,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, parseArgs, die, sha256, lpFields, verifyEd25519, sthBytes, receiptBytes, checkAccessibleNames } from './driver-lib.mjs';
+import {
+  launch, parseArgs, die, sha256, lpFields, verifyEd25519, sthBytes, receiptBytes, checkAccessibleNames, checkTexts, textExpectations,
+} from './driver-lib.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   flags: ['via-link', 'via-form'],
-  values: ['base', 'poll', 'credential', 'choices', 'mode', 'receipt-out', 'reload-at', 'resume-by', 'fault', 'expect-error', 'screenshots', 'width', 'batch', 'timeout'],
+  values: ['base', 'poll', 'credential', 'choices', 'mode', 'receipt-out', 'reload-at', 'resume-by', 'fault', 'expect-error', 'screenshots', 'width', 'batch', 'timeout', 'expect-contests'],
+  repeated: ['expect-text', 'expect-no-text'],
 });
 // --expect-error: what the page must say (docs/voter.md "Messages").
 const EXPECTED_ERRORS = {
@@ -75,8 +83,12 @@ if (opts.batch) {
     receipt_out: opts['receipt-out'], reload_at: opts['reload-at'] || null, fault: opts.fault || null,
     resume_by: opts['resume-by'] || 'reload',
     expect_error: opts['expect-error'] || null, via: opts['via-form'] ? 'form' : 'link',
+    expect_contests: opts['expect-contests'] || null, expect_text: opts['expect-text'] || [],
+    expect_no_text: opts['expect-no-text'] || [],
   }];
 }
+if (opts.batch && (opts['expect-contests'] || opts['expect-text'] || opts['expect-no-text']))
+  die('with --batch, give expect_contests, expect_text and expect_no_text in the batch items');
 for (const [i, v] of voters.entries()) {
   if (typeof v.choices === 'string') v.choices = JSON.parse(v.choices);
   v.mode = v.mode || 'mouse';
@@ -93,6 +105,11 @@ for (const [i, v] of voters.entries()) {
     die(`voter ${i}: expect_error must be one of ${Object.keys(EXPECTED_ERRORS).join(', ')}`);
   if (!v.credential || (!v.receipt_out && !v.expect_error)) die(`voter ${i}: credential and receipt_out are required`);
   v.choices = v.choices || {};
+  if (typeof v.expect_contests === 'string') v.expect_contests = v.expect_contests.split(',').map((x) => x.trim()).filter(Boolean);
+  if (v.expect_contests && (!Array.isArray(v.expect_contests) || v.expect_contests.some((x) => typeof x !== 'string')))
+    die(`voter ${i}: expect_contests must be a list of contest ids (or "a,b,c")`);
+  v.expect_text = textExpectations(v.expect_text, '#step-ballot', `voter ${i}: expect_text`);
+  v.expect_no_text = textExpectations(v.expect_no_text, '#step-ballot', `voter ${i}: expect_no_text`);
 }
 
 // The poll, fetched here: the names and the keys to check the page against.
@@ -246,6 +263,15 @@ async function voteOne(v, tag) {
 
     // ---- rank ----
     const shown = await page.$$eval('section.contest', (els) => els.map((e) => e.dataset.contest));
+    // What the voter's class must see, before anything is pressed.
+    if (v.expect_contests) {
+      check(JSON.stringify(shown) === JSON.stringify(v.expect_contests),
+        `the ballot shows the contests ${JSON.stringify(shown)}, expected exactly ${JSON.stringify(v.expect_contests)}`);
+      const hidden = await page.$$eval('section.contest', (els) => els.filter((e) => !e.offsetParent).map((e) => e.dataset.contest));
+      check(hidden.length === 0, `contests on the ballot but not visible: ${hidden.join(', ')}`);
+    }
+    const textProblems = await checkTexts(page, v.expect_text, v.expect_no_text, 'the ballot');
+    check(textProblems.length === 0, textProblems.join('; '));
     check(JSON.stringify([...shown].sort()) === JSON.stringify(Object.keys(v.choices).sort()),
       `the page shows contests ${shown.join(',')}, the choices give ${Object.keys(v.choices).join(',')}`);
     for (const cid of shown) {

@@ -179,6 +179,14 @@ const RULES = {
     'dropped and its votes go to each voter\'s next choice, until one option has a majority',
 };
 
+/** Short names of the rules, for sentences that refer to a count without explaining it. */
+const RULE_NAMES = {
+  'scottish-stv': 'the Scottish STV rules (2007)',
+  meek: "Meek's method",
+  wigm: 'the weighted inclusive Gregory method',
+  ers97: 'the ERS97 rules of the Electoral Reform Society',
+};
+
 const NUMBERS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 function num(n) {
   return n < NUMBERS.length ? NUMBERS[n] : String(n);
@@ -213,8 +221,12 @@ export function describeContest(c, weight = 1) {
     out.push(`Counted by single transferable vote with ${RULES[c.rule || 'scottish-stv'] || c.rule}.`);
   } else if (kind === 'ordered-list') {
     out.push('Rank the candidates: your ranking helps order the whole list, from first place to last.');
-    out.push(`Each place is filled by a single transferable vote count (${c.rule || 'scottish-stv'}), ` +
-      'keeping the places already filled.');
+    // The method of docs/poll-definition.md ("ordered-list"), in words: repeated STV with one
+    // more seat each time, every earlier winner kept.
+    out.push('Place 1 goes to the winner of a single transferable vote count for one seat; place 2 to ' +
+      'the other candidate elected by a count for two seats, with place 1 kept elected; and so on, one ' +
+      'more seat each time, until every place is filled.');
+    out.push(`Each count uses ${RULE_NAMES[c.rule || 'scottish-stv'] || c.rule}.`);
   } else if (kind === 'option') {
     out.push('Choose one option, or rank several in order of preference.');
     out.push(`Counted by ${RULES.irv}.`);

@@ -174,6 +174,14 @@ function renderCount(cid, label, cnt, idx) {
     }
   });
   wrap.append(tw);
+  // What the count's rules did and why (constraints: a doomed or guarded candidate; ties), in the
+  // count's own words.
+  const noted = stages.filter((s) => s.note);
+  if (noted.length) {
+    const ul = h('ul', { class: 'stage-notes', id: `notes-${cid}-${idx}`, 'aria-labelledby': `notes-h-${cid}-${idx}` });
+    for (const s of noted) ul.append(h('li', {}, `Stage ${s.stage}: ${s.note}`));
+    wrap.append(h('h4', { id: `notes-h-${cid}-${idx}` }, 'Notes on the count'), ul);
+  }
   wrap.append(chart(cid, idx, cnt));
   return wrap;
 }
