@@ -90,6 +90,17 @@ static SSL_CTX *bd_tls_ctx(const struct bd_config *cfg, char *err,
 		goto ssl_fail;
 	/* 10,000 idle connections should not hold 10,000 pairs of buffers. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * No session resumption, neither tickets nor a cache: a resumed
+	 * session ties a connection to an earlier one, and the cast's
+	 * connection must not be tied to the token's, which showed the
+	 * credential (protocol.md section 7, threat-model.md).  Every
+	 * connection pays a full handshake for it (docs/bench.md).
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1)
+		goto ssl_fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) != 1) {
 		bd_fail(err, errlen, "%s: cannot load the certificate: %s",
 		        cfg->cert, bd_ssl_error(ebuf));

@@ -332,8 +332,10 @@ w("daemon:     threads = $nproc, log_level = warn, TLS 1.3 (P-256 "
   "certificate), one poll per run, one database for all runs")
 w("load avg:   $load_start at the start, $load_end after the load runs "
   "(1, 5, 15 min; above 0 means other work shared the CPUs)")
-w("client:     loadgen on the same machine (it shares the CPUs), one "
-  "keep-alive TLS connection per client, handshakes before the clock")
+w("client:     loadgen on the same machine (it shares the CPUs); casts: one "
+  "keep-alive TLS connection per client, handshake before the clock; tokens: "
+  "the server closes each token answer's connection, so every token "
+  "request makes a new TLS connection, inside the clock")
 w("")
 if sign and verify and ed_sign:
     w("openssl speed -seconds 1 (one core), ops/s: rsa2048.sign %.1f  "

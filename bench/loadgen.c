@@ -538,6 +538,21 @@ static void *lg_client_thread(void *arg)
 		t0 = lg_now();
 		if (t0 >= deadline)
 			break;
+		/*
+		 * The token answer closes its connection (protocol.md
+		 * section 7): each token request then pays for a new
+		 * connection and TLS handshake, inside the clock, as a
+		 * voter's does.
+		 */
+		if (cl->c.fd == -1 &&
+		    lg_connect(g, &cl->c, err, sizeof(err)) == -1) {
+			cl->errors++;
+			if (cl->err_sample[0] == '\0')
+				snprintf(cl->err_sample,
+				         sizeof(cl->err_sample),
+				         "connect: %.150s", err);
+			break;
+		}
 		rc = bh_request(&cl->c, "POST", g->path, "application/json",
 		                NULL, v->body, v->body_len, &status, &rb, &rl);
 		t1 = lg_now();

@@ -66,6 +66,32 @@ def test_health_https_keepalive(build):
         check(c.get("/healthz").status == 200, "TLS 1.2 refused")
         check(c.socket().version() == "TLSv1.2", c.socket().version())
         c.close()
+        # No session resumption, in TLS 1.2 or 1.3: a resumed session
+        # would tie the cast's connection to the token's.
+        for ver in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = ssl.create_default_context(cafile=d.cert)
+            ctx.minimum_version = ctx.maximum_version = ver
+            sess = None
+            for attempt in (1, 2):
+                raw = socket.create_connection(("127.0.0.1", d.https_port),
+                                               timeout=5)
+                s = ctx.wrap_socket(raw, server_hostname="127.0.0.1",
+                                    session=sess)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                          b"Connection: close\r\n\r\n")
+                data = b""
+                while True:
+                    b = s.recv(4096)
+                    if not b:
+                        break
+                    data += b
+                check(data.startswith(b"HTTP/1.1 200"), data[:100])
+                check(not s.session_reused, "%s: a session was resumed" %
+                      ver)
+                sess = s.session
+                check(sess is None or not sess.has_ticket,
+                      "%s: the server issued a session ticket" % ver)
+                s.close()
         # ... TLS 1.1 and below are not (whatever the client allows).
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.load_verify_locations(d.cert)
