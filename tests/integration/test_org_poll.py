@@ -38,7 +38,6 @@ fault: file, entry and check.
 usage: python3 test_org_poll.py BUILD_DIR
 """
 
-import csv
 import json
 import os
 import shutil
@@ -47,10 +46,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ballotd_harness import (ORGANISER_CREDENTIAL, SKIP,  # noqa: E402
-                             Ballotd, CastKey, binary_path, cast_bytes,
-                             main)
-from test_ceremony import Trustee, run_all  # noqa: E402
+from ballotd_harness import (SKIP, Ballotd, CastKey,  # noqa: E402
+                             binary_path, cast_bytes, main)
+from realpoll import (Ctl, check, create_poll, import_roll,  # noqa: E402
+                      run_ceremony)
 from testcrypto import b64u, unb64u  # noqa: E402
 
 PID = "org-poll"
@@ -240,32 +239,6 @@ def tally_of(ballots, contest):
     return t
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-class Ctl:
-    def __init__(self, build, url):
-        self.bin = os.path.join(build, "ballotctl", "ballotctl")
-        self.env = dict(os.environ)
-        self.env.pop("BALLOT_SERVER", None)
-        self.env["BALLOT_ORGANISER_CREDENTIAL"] = ORGANISER_CREDENTIAL
-        self.url = url
-
-    def run(self, *args, timeout=120):
-        p = subprocess.run([self.bin, "--server", self.url] + list(args),
-                           env=self.env, stdin=subprocess.DEVNULL,
-                           capture_output=True, timeout=timeout, text=True)
-        return p.returncode, p.stdout, p.stderr
-
-    def ok(self, *args):
-        rc, o, e = self.run(*args)
-        check(rc == 0, "ballotctl %s: exit %d\n%s\n%s" % (
-            " ".join(args), rc, o, e))
-        return o
-
-
 def blt_quote(s):
     return '"' + s.replace('"', '""') + '"'
 
@@ -325,27 +298,12 @@ def run_poll(build, d, tmp):
         "Yes": 60, "No": 30 + 1, "Abstain": 10, "": 21},
         tally_of(ballots, "motion"))
 
-    tcmd = [ctl.bin, "trustee"]
-    ts = [Trustee(tcmd, tmp, i) for i in (1, 2, 3)]
-    defn = dict(DEFINITION)
-    defn["trustees"] = {"k": 2, "members": [
-        {"name": "T%d" % t.i, "sign_key": t.sign_key,
-         "hpke_key": t.hpke_key} for t in ts]}
-    defpath = os.path.join(tmp, "def.json")
-    with open(defpath, "w") as f:
-        json.dump(defn, f, indent=1)
-    ctl.ok("poll", "create", defpath)
-
-    roll = os.path.join(tmp, "roll.csv")
-    with open(roll, "w") as f:
-        f.write("voter_id,name,weight,contests\n")
-        for vid, cs, w in VOTERS:
-            f.write("%s,Voter %s,%d,%s\n" % (vid, vid, w, ";".join(cs)))
-    creds_path = os.path.join(tmp, "creds.csv")
-    rc, o, e = ctl.run("roll", "import", PID, roll, "--out", creds_path)
-    check(rc == 0 and "63 credentials written" in o, (rc, o, e))
-    creds = {r["voter_id"]: (r["credential"], r["class"]) for r in
-             csv.DictReader(open(creds_path, newline=""))}
+    ts, defpath = create_poll(ctl, tmp, DEFINITION)
+    o, e, rows = import_roll(ctl, PID, tmp, ["voter_id,name,weight,contests"] + [
+        "%s,Voter %s,%d,%s" % (vid, vid, w, ";".join(cs))
+        for vid, cs, w in VOTERS])
+    check("63 credentials written" in o, (o, e))
+    creds = {r["voter_id"]: (r["credential"], r["class"]) for r in rows}
     check({v: creds[v][1] for v in creds} == CLASS,
           "the classes of the credentials list")
     classes = sorted(set(CLASS.values()), key=lambda s: s.encode())
@@ -365,9 +323,7 @@ def run_poll(build, d, tmp):
     rc, o, e = ctl.run("poll", "ceremony", PID)
     check(rc != 0 and small in e and "(3)" in e,
           "ceremony with a small class: %d %s" % (rc, e))
-    ctl.ok("poll", "ceremony", PID, "--allow-small-classes")
-    for rc, o, e in run_all(tcmd, url, PID, ts):
-        check(rc == 0, "trustee ceremony: %d\n%s\n%s" % (rc, o, e))
+    run_ceremony(ctl, PID, ts, "--allow-small-classes")
     ctl.ok("poll", "open", PID)
     poll = c.get("/polls/%s" % PID).json
     ph = bytes.fromhex(poll["poll_hash"])

@@ -18,8 +18,6 @@ contest's JSON is compared with what `verifier count` prints for its BLT.
 usage: python3 test_tally.py BUILD_DIR
 """
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -29,10 +27,10 @@ import tarfile
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ballotd_harness import (ORGANISER_CREDENTIAL, SKIP,  # noqa: E402
-                             Ballotd, CastKey, binary_path, cast_bytes,
-                             main)
-from test_ceremony import Trustee, run_all  # noqa: E402
+from ballotd_harness import (SKIP, Ballotd, CastKey,  # noqa: E402
+                             binary_path, cast_bytes, main)
+from realpoll import (Ctl, check, create_poll, import_roll,  # noqa: E402
+                      run_ceremony)
 from testcrypto import G, b64u, ec_mul, point, unb64u  # noqa: E402
 
 PID = "tally-test"
@@ -79,11 +77,6 @@ def ballot_of(i):
 FIRST_V01 = {"committee": [3], "mayor": [2], "motion": [2]}
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
 def lp_fields(b):
     out = []
     while b:
@@ -91,27 +84,6 @@ def lp_fields(b):
         out.append(b[4:4 + n])
         b = b[4 + n:]
     return out
-
-
-class Ctl:
-    def __init__(self, build, url):
-        self.bin = os.path.join(build, "ballotctl", "ballotctl")
-        self.env = dict(os.environ)
-        self.env.pop("BALLOT_SERVER", None)
-        self.env["BALLOT_ORGANISER_CREDENTIAL"] = ORGANISER_CREDENTIAL
-        self.url = url
-
-    def run(self, *args, timeout=120):
-        p = subprocess.run([self.bin, "--server", self.url] + list(args),
-                           env=self.env, stdin=subprocess.DEVNULL,
-                           capture_output=True, timeout=timeout, text=True)
-        return p.returncode, p.stdout, p.stderr
-
-    def ok(self, *args):
-        rc, o, e = self.run(*args)
-        check(rc == 0, "ballotctl %s: exit %d\n%s\n%s" % (
-            " ".join(args), rc, o, e))
-        return o
 
 
 def blt_quote(s):
@@ -165,29 +137,13 @@ def run_poll(build, d, tmp, verifier):
     c = d.client()
     url = "http://127.0.0.1:%d" % d.http_port
     ctl = Ctl(build, url)
-    tcmd = [ctl.bin, "trustee"]
-    ts = [Trustee(tcmd, tmp, i) for i in (1, 2, 3)]
-    defn = dict(DEFINITION)
-    defn["trustees"] = {"k": 2, "members": [
-        {"name": "T%d" % t.i, "sign_key": t.sign_key,
-         "hpke_key": t.hpke_key} for t in ts]}
-    defpath = os.path.join(tmp, "def.json")
-    with open(defpath, "w") as f:
-        json.dump(defn, f, indent=1)
-    ctl.ok("poll", "create", defpath)
-    roll = os.path.join(tmp, "roll.csv")
-    with open(roll, "w") as f:
-        f.write("voter_id,weight,contests\n")
-        for i in range(1, 41):
-            f.write("v%02d,%s\n" % (i, "2,committee" if i >= 35 else ","))
-    creds_path = os.path.join(tmp, "creds.csv")
-    ctl.ok("roll", "import", PID, roll, "--out", creds_path)
-    creds = {r["voter_id"]: (r["credential"], r["class"]) for r in
-             csv.DictReader(open(creds_path, newline=""))}
+    ts, defpath = create_poll(ctl, tmp, DEFINITION)
+    _, _, rows = import_roll(ctl, PID, tmp, ["voter_id,weight,contests"] + [
+        "v%02d,%s" % (i, "2,committee" if i >= 35 else ",")
+        for i in range(1, 41)])
+    creds = {r["voter_id"]: (r["credential"], r["class"]) for r in rows}
     check(creds["v01"][1] == CLASS_A and creds["v40"][1] == CLASS_B, creds)
-    ctl.ok("poll", "ceremony", PID)
-    for rc, o, e in run_all(tcmd, url, PID, ts):
-        check(rc == 0, "trustee ceremony: %d\n%s\n%s" % (rc, o, e))
+    run_ceremony(ctl, PID, ts)
     ctl.ok("poll", "open", PID)
     poll = c.get("/polls/%s" % PID).json
     ph = bytes.fromhex(poll["poll_hash"])

@@ -35,7 +35,6 @@ usage: python3 test_web_e2e.py BUILD_DIR     (exit 77: no node, Chromium
 or playwright-core)
 """
 import base64
-import csv
 import json
 import os
 import shutil
@@ -45,8 +44,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ballotd_harness import SKIP, Ballotd, main  # noqa: E402
-from test_ceremony import Trustee, run_all  # noqa: E402
-from test_tally import Ctl, check  # noqa: E402
+from realpoll import (Ctl, check, create_poll, import_roll,  # noqa: E402
+                      run_ceremony)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -136,28 +135,11 @@ def run_poll(build, d, tmp, verifier, shots):
     c = d.client()
     url = "http://127.0.0.1:%d" % d.http_port
     ctl = Ctl(build, url)
-    tcmd = [ctl.bin, "trustee"]
-    ts = [Trustee(tcmd, tmp, i) for i in (1, 2, 3)]
-    defn = dict(DEFINITION)
-    defn["trustees"] = {"k": 2, "members": [
-        {"name": "T%d" % t.i, "sign_key": t.sign_key,
-         "hpke_key": t.hpke_key} for t in ts]}
-    defpath = os.path.join(tmp, "def.json")
-    with open(defpath, "w") as f:
-        json.dump(defn, f, indent=1)
-    ctl.ok("poll", "create", defpath)
-    roll = os.path.join(tmp, "roll.csv")
-    with open(roll, "w") as f:
-        f.write("voter_id,name\n")
-        for v in VOTERS:
-            f.write("%s,Voter %s\n" % (v, v[1:]))
-    creds_path = os.path.join(tmp, "creds.csv")
-    ctl.ok("roll", "import", PID, roll, "--out", creds_path)
-    creds = {r["voter_id"]: r["credential"] for r in
-             csv.DictReader(open(creds_path, newline=""))}
-    ctl.ok("poll", "ceremony", PID)
-    for rc, o, e in run_all(tcmd, url, PID, ts):
-        check(rc == 0, "trustee ceremony: %d\n%s\n%s" % (rc, o, e))
+    ts, _ = create_poll(ctl, tmp, DEFINITION)
+    _, _, rows = import_roll(ctl, PID, tmp, ["voter_id,name"] + [
+        "%s,Voter %s" % (v, v[1:]) for v in VOTERS])
+    creds = {r["voter_id"]: r["credential"] for r in rows}
+    run_ceremony(ctl, PID, ts)
     ctl.ok("poll", "open", PID)
 
     # ---- the votes: the page and ballotctl, interleaved ----

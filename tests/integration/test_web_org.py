@@ -38,7 +38,6 @@ usage: python3 test_web_org.py BUILD_DIR     (exit 77: no node, Chromium
 or playwright-core)
 """
 import base64
-import csv
 import json
 import os
 import shutil
@@ -48,8 +47,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ballotd_harness import SKIP, Ballotd, main  # noqa: E402
-from test_ceremony import Trustee, run_all  # noqa: E402
-from test_tally import Ctl, check, expected_blt  # noqa: E402
+from realpoll import (Ctl, check, create_poll, import_roll,  # noqa: E402
+                      run_ceremony)
+from test_tally import expected_blt  # noqa: E402
 from test_web_e2e import node, tools_missing  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -261,31 +261,14 @@ def run_poll(build, d, tmp, verifier, shots):
     c = d.client()
     url = "http://127.0.0.1:%d" % d.http_port
     ctl = Ctl(build, url)
-    tcmd = [ctl.bin, "trustee"]
-    ts = [Trustee(tcmd, tmp, i) for i in (1, 2, 3)]
-    defn = dict(DEFINITION)
-    defn["trustees"] = {"k": 2, "members": [
-        {"name": "T%d" % t.i, "sign_key": t.sign_key,
-         "hpke_key": t.hpke_key} for t in ts]}
-    defpath = os.path.join(tmp, "def.json")
-    with open(defpath, "w") as f:
-        json.dump(defn, f, indent=1)
-    ctl.ok("poll", "create", defpath)
-    roll = os.path.join(tmp, "roll.csv")
-    with open(roll, "w") as f:
-        f.write("voter_id,name,weight,contests\n")
-        for v, cs, w in ROLL:
-            f.write("%s,Voter %s,%d,%s\n" % (v, v, w, ";".join(cs)))
-    creds_path = os.path.join(tmp, "creds.csv")
-    o = ctl.ok("roll", "import", PID, roll, "--out", creds_path)
+    ts, _ = create_poll(ctl, tmp, DEFINITION)
+    o, _, rows = import_roll(ctl, PID, tmp, ["voter_id,name,weight,contests"] + [
+        "%s,Voter %s,%d,%s" % (v, v, w, ";".join(cs)) for v, cs, w in ROLL])
     check("3 eligibility classes:" in o, o)
-    rows = list(csv.DictReader(open(creds_path, newline="")))
     creds = {r["voter_id"]: r["credential"] for r in rows}
     check({r["voter_id"]: r["class"] for r in rows} == CLASS,
           "the classes of the credentials: %r" % rows)
-    ctl.ok("poll", "ceremony", PID)
-    for rc, o, e in run_all(tcmd, url, PID, ts):
-        check(rc == 0, "trustee ceremony: %d\n%s\n%s" % (rc, o, e))
+    run_ceremony(ctl, PID, ts)
     ctl.ok("poll", "open", PID)
 
     # The driver's class check can fail: a south member's ballot

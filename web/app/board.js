@@ -6,8 +6,8 @@
 import { equal, fromHex, toHex } from '../crypto/bytes.js';
 import { verifyConsistency, verifyInclusion } from '../crypto/merkle.js';
 import {
-  ApiError, CheckError, api, announce, ballots, h, latestSth, loadPoll, pageParams, parseReceiptFile, parseTracker,
-  stateWords, timeWords, validPollId, verifyAgainstLatest, verifyReceiptOffline,
+  ApiError, CheckError, api, announce, ballots, h, latestSth, loadPoll, pollOfPage, parseReceiptFile, parseTracker,
+  stateWords, timeWords, verifyAgainstLatest, verifyReceiptOffline,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,17 +20,8 @@ function err(text) {
 }
 
 async function main() {
-  const id = pageParams().get('poll');
-  $('poll-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const v = $('poll-input').value.trim();
-    if (validPollId(v)) location.search = `?poll=${encodeURIComponent(v)}`;
-    else err('Poll: lower-case letters, digits and -.');
-  });
-  if (!validPollId(id)) {
-    $('poll-form').hidden = false;
-    return;
-  }
+  const id = pollOfPage();
+  if (id === null) return;
   try {
     poll = await loadPoll(id);
   } catch (e) {

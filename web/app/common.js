@@ -469,4 +469,22 @@ export function pageParams() {
   return { get: (k) => f.get(k) ?? q.get(k), query: q, fragment: f };
 }
 
+/**
+ * The poll of a public page (board, results): `?poll=` if it is a valid id; otherwise null, with
+ * the page's #poll-form shown, which loads the page again with the poll typed in it.
+ * @returns {string|null}
+ */
+export function pollOfPage() {
+  const id = pageParams().get('poll');
+  document.getElementById('poll-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = document.getElementById('poll-input').value.trim();
+    if (validPollId(v)) location.search = `?poll=${encodeURIComponent(v)}`;
+    else announce(document.getElementById('error'), 'Poll: lower-case letters, digits and -.', 'error');
+  });
+  if (validPollId(id)) return id;
+  document.getElementById('poll-form').hidden = false;
+  return null;
+}
+
 export { toHex, fromHex, fromBase64url };

@@ -5,7 +5,7 @@
 // publication: "not published yet" with the poll's state.
 
 import {
-  ApiError, announce, api, describeContest, fractionWords, h, kindOf, loadPoll, pageParams, stateWords, validPollId,
+  ApiError, announce, api, describeContest, fractionWords, h, kindOf, loadPoll, pollOfPage, stateWords,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,17 +17,8 @@ function err(text) {
 }
 
 async function main() {
-  const id = pageParams().get('poll');
-  $('poll-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const v = $('poll-input').value.trim();
-    if (validPollId(v)) location.search = `?poll=${encodeURIComponent(v)}`;
-    else err('Poll: lower-case letters, digits and -.');
-  });
-  if (!validPollId(id)) {
-    $('poll-form').hidden = false;
-    return;
-  }
+  const id = pollOfPage();
+  if (id === null) return;
   let poll;
   try {
     poll = await loadPoll(id);
