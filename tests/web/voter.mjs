@@ -485,8 +485,28 @@ async function voteOne(v, tag) {
     await page.reload();
     check((await waitStep(['done'])) === 'done', 'the link opened again does not show the vote as done');
     check((await page.textContent('#tracker')).trim() === tracker, 'the link opened again shows another tracker');
+    // ... and checks the receipt again against the board's latest tree head.
+    await page.waitForFunction(() => ['still-on-board', 'failed'].includes(document.getElementById('recheck')?.dataset.verdict),
+      null, { timeout: 20_000 });
+    check((await page.getAttribute('#recheck', 'data-verdict')) === 'still-on-board',
+      `the link opened again: ${(await page.textContent('#recheck')).trim()}`);
     check((await page.evaluate(() => sessionStorage.length)) === 0, 'the link opened again left the credential in sessionStorage');
     check(problems.length === 0, problems.join('; '));
+    // The same, with the board's inclusion proof forged in flight: the page must say it failed.
+    const incl = `${base}/polls/${pollId}/board/inclusion*`;
+    await page.route(incl, async (route) => {
+      const resp = await route.fetch();
+      const j = await resp.json();
+      if (j.proof.length) j.proof[0] = (parseInt(j.proof[0][0], 16) ^ 1).toString(16) + j.proof[0].slice(1);
+      else j.leaf_index += 1;
+      await route.fulfill({ response: resp, body: JSON.stringify(j) });
+    });
+    await page.reload();
+    await page.waitForFunction(() => ['still-on-board', 'failed'].includes(document.getElementById('recheck')?.dataset.verdict),
+      null, { timeout: 20_000 });
+    check((await page.getAttribute('#recheck', 'data-verdict')) === 'failed',
+      'a forged inclusion proof on the recheck was not reported');
+    await page.unroute(incl);
     return tracker;
   } catch (e) {
     try {

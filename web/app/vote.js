@@ -20,7 +20,7 @@ import { blind, finalize, importPublicKey, prepare } from '../crypto/blindrsa.js
 import { exportSeed, generateKeyPair, importSeed } from '../crypto/ed25519.js';
 import { boardEntryV2, sealBallot, signCast } from '../crypto/cast.js';
 import {
-  ApiError, CheckError, NetworkError, api, announce, describeContest, h, kindOf, loadPoll, pageParams,
+  ApiError, CheckError, NetworkError, api, announce, ballots, describeContest, h, kindOf, loadPoll, pageParams,
   parseClass, sleep, stateWords, trackerOf, validPollId, verifyAgainstLatest, verifyReceiptOffline, withRetry,
 } from './common.js';
 
@@ -232,7 +232,8 @@ async function begin(pollId, cred, resumeState) {
   if (state && state.step === 'done') {
     sessionStorage.removeItem(credKey(pollId));
     credential = null;
-    return showDone(state, false);
+    showDone(state, false);
+    return recheckDone(state);
   }
   try {
     voter = await whoAmI(state);
@@ -663,6 +664,33 @@ function showDone(done, fresh) {
     : `You have already voted from this browser. Tracker code ${file.receipt.tracker}.`);
   setStep('done');
   $('done-heading').focus();
+}
+
+/**
+ * A vote finished earlier in this browser: its receipt checked again, now, against the board's
+ * latest signed tree head (still included at the same place, and the receipt's tree a prefix of
+ * the latest), so that coming back to the link is how a voter sees their ballot is still there.
+ * #recheck gets data-verdict "still-on-board" or "failed".
+ */
+async function recheckDone(done) {
+  const p = $('recheck');
+  p.dataset.verdict = 'checking';
+  p.textContent = 'Checking again that your ballot is still on the board…';
+  p.hidden = false;
+  try {
+    const file = JSON.parse(done.receipt_file);
+    const off = await verifyReceiptOffline(poll, file.receipt, fromBase64url(file.entry));
+    const live = await retrying('checking the board', () =>
+      verifyAgainstLatest(poll, off.leaf, file.receipt.leaf_index, off.sth));
+    p.textContent = 'Checked again just now: your ballot is still on the board, unchanged, in the latest ' +
+      `signed tree of ${ballots(live.latest.treeSize)}.`;
+    p.dataset.verdict = 'still-on-board';
+  } catch (e) {
+    p.textContent = 'Your ballot could not be found again on the board as your receipt says.';
+    p.dataset.verdict = 'failed';
+    p.classList.add('notice-error');
+    fail(e);
+  }
 }
 
 function download(text, name) {
