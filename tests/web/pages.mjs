@@ -232,6 +232,26 @@ try {
         await page.waitForFunction(() => /verified|FAILED/.test(document.getElementById('sth-verified').textContent), null, { timeout: 15000 });
         const t = await page.textContent('#sth-verified');
         check(/FAILED/.test(t) && !/verified in this page/.test(t), `a forged tree head signature was shown as: ${t}`);
+        await page.unroute(`${base}/polls/${pollId}/board/sth`);
+        // 4. Across visits: the head this browser kept from the visit above, its root changed as a
+        //    board shown earlier that the present one does not extend; then the true one again.
+        await page.goto(`${base}/board.html?poll=${encodeURIComponent(pollId)}`);
+        await page.waitForFunction(() => /verified|FAILED/.test(document.getElementById('sth-verified').textContent), null, { timeout: 15000 });
+        const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ballot-board-head/')));
+        check(kept.length === 1, `the board page kept ${kept.length} heads`);
+        await page.evaluate((k) => {
+          const j = JSON.parse(localStorage.getItem(k));
+          j.root = (parseInt(j.root[0], 16) ^ 1).toString(16) + j.root.slice(1);
+          localStorage.setItem(k, JSON.stringify(j));
+        }, kept[0]);
+        await page.reload();
+        await page.waitForFunction(() => /verified|FAILED/.test(document.getElementById('sth-verified').textContent), null, { timeout: 15000 });
+        const t2 = await page.textContent('#sth-verified');
+        check(/FAILED/.test(t2) && /this browser was shown/.test(t2), `a board that does not extend the one kept was shown as: ${t2}`);
+        await page.evaluate((k) => localStorage.removeItem(k), kept[0]);
+        await page.reload();
+        await page.waitForFunction(() => /verified|FAILED/.test(document.getElementById('sth-verified').textContent), null, { timeout: 15000 });
+        check(/verified in this page/.test(await page.textContent('#sth-verified')), 'the board without the forged kept head');
         await page.context().close();
       });
     }

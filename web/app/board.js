@@ -58,6 +58,8 @@ async function refresh(byHand) {
       $('sth-verified').textContent = 'no tree head yet: the board is empty';
       return;
     }
+    // The last head this browser was shown on an earlier visit, if any.
+    if (seen === null) seen = loadSeen();
     if (seen) {
       // The board only grows: the head seen before must be a prefix of this one.
       let ok;
@@ -67,9 +69,13 @@ async function refresh(byHand) {
         const c = await api('GET', `/polls/${poll.id}/board/consistency?first=${seen.treeSize}&second=${sth.treeSize}`);
         ok = await verifyConsistency(seen.treeSize, sth.treeSize, seen.root, sth.root, c.proof.map(fromHex));
       }
-      if (!ok) throw new CheckError(`the board of ${sth.treeSize} ballots does not extend the one of ${seen.treeSize} shown before`);
+      if (!ok) {
+        throw new CheckError(`the board of ${sth.treeSize} ballots does not extend the one of ${seen.treeSize} ` +
+          (seen.stored ? `this browser was shown on ${timeWords(seen.timestampMs)}` : 'shown before'));
+      }
     }
     seen = sth;
+    saveSeen(sth);
     $('sth-size').textContent = String(sth.treeSize);
     $('sth-time').textContent = timeWords(sth.timestampMs);
     $('sth-root').textContent = toHex(sth.root);
@@ -83,6 +89,32 @@ async function refresh(byHand) {
       $('sth-verified').className = 'verdict-bad';
       err(`A check failed: ${e.message}. Do not trust this board; tell the election organiser.`);
     } else err(`The board cannot be loaded: ${e.message}`);
+  }
+}
+
+// The last head shown, kept in this browser per poll (and version of it), so that a later visit
+// checks that the board it is shown extends the one shown before: a server that shows different
+// boards at different times, or to this browser and others, is caught by the first such check.
+function headKey() {
+  return `ballot-board-head/${poll.id}/${poll.pollHashHex}`;
+}
+
+function loadSeen() {
+  try {
+    const j = JSON.parse(localStorage.getItem(headKey()));
+    if (j && Number.isSafeInteger(j.tree_size) && j.tree_size > 0 && /^[0-9a-f]{64}$/.test(j.root))
+      return { treeSize: j.tree_size, root: fromHex(j.root), timestampMs: j.timestamp_ms, stored: true };
+  } catch {
+    /* nothing kept, or not ours: start afresh */
+  }
+  return null;
+}
+
+function saveSeen(sth) {
+  try {
+    localStorage.setItem(headKey(), JSON.stringify({ tree_size: sth.treeSize, root: toHex(sth.root), timestamp_ms: sth.timestampMs }));
+  } catch {
+    /* storage full or off: the check works within this visit only */
   }
 }
 
