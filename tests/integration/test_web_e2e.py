@@ -183,6 +183,10 @@ def run_poll(build, d, tmp, verifier, shots):
     node("voter.mjs", ["--base", url, "--poll", PID, "--credential", bad,
                        "--expect-error", "bad-credential", "--width", "360"],
          timeout=120)
+    # A credential with a symbol missing: the page says it is incomplete.
+    node("voter.mjs", ["--base", url, "--poll", PID, "--credential",
+                       creds["v07"][:-1], "--expect-error",
+                       "malformed-credential"], timeout=120)
 
     # ---- each browser receipt, checked by ballotctl; a forged one fails
     for v, (_, _, how) in VOTERS.items():
@@ -240,7 +244,10 @@ def run_poll(build, d, tmp, verifier, shots):
 
     # ---- the board and results pages ----
     tracker = json.load(open(receipts["v03"]))["receipt"]["tracker"]
+    # The board page finds v03's tracker and honours v03's receipt file
+    # (the one the page downloaded), and reports forgeries of both.
     node("pages.mjs", ["--base", url, "--poll", PID, "--tracker", tracker,
+                       "--receipt", receipts["v03"],
                        "--expect-elected", json.dumps(ELECTED),
                        "--screenshots", os.path.join(shots, "pages")],
          timeout=180)

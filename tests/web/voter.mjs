@@ -8,7 +8,7 @@
 //     [--screenshots DIR] [--width 360] [--timeout SECONDS_PER_VOTER]
 //     [--expect-contests ID,ID,...] [--expect-text TEXT]... [--expect-no-text TEXT]...
 //   node tests/web/voter.mjs --base URL --poll ID --credential CRED \
-//     --expect-error not-open|closed|bad-credential|already-voted
+//     --expect-error not-open|closed|bad-credential|malformed-credential|already-voted
 //   node tests/web/voter.mjs --base URL --poll ID --batch VOTERS.json [--screenshots DIR] [--width N]
 //
 // VOTERS.json: [{"credential", "choices", "mode", "receipt_out", "reload_at", "resume_by", "fault",
@@ -61,6 +61,7 @@ const EXPECTED_ERRORS = {
   'not-open': /has not opened yet/,
   closed: /Voting is closed/,
   'bad-credential': /not recognised/,
+  'malformed-credential': /not complete or has a typing mistake/,
   'already-voted': /already issued|already cast/,
 };
 

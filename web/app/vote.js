@@ -119,6 +119,11 @@ function explain(e, during) {
       case 'wrong_state':
         if (poll && ['draft', 'ceremony'].includes(poll.state)) return 'Voting has not opened yet. Please come back later.';
         return 'Voting is closed: the poll no longer accepts ballots.';
+      case 'bad_request':
+        if (/^credential: /.test(e.message))
+          return 'This credential is not complete or has a typing mistake: it is your voter id, a colon, then ' +
+            '26 letters and digits in groups of four (like v17:ABCD-EFGH-…). Copy it again from your invitation.';
+        return `The server refused: ${e.message}`;
       case 'bad_credential':
         return 'This credential is not recognised for this poll. Check that you copied it completely, ' +
           'with the part before the colon.';
