@@ -929,6 +929,22 @@ static store_status rpid(store_reader *r, const char *poll, int64_t *pid,
 	return store_dbfail(err, r->db, "poll");
 }
 
+/*
+ * Reader statement i, reset, with the poll's internal id bound as ?1:
+ * how every per-poll query starts.  OUT: *st.
+ */
+static store_status rpoll_stmt(store_reader *r, const char *poll, int i,
+                               sqlite3_stmt **st, store_error *err)
+{
+	store_status rc;
+	int64_t pid;
+
+	if ((rc = rpid(r, poll, &pid, err)) || (rc = rstmt(r, i, st, err)))
+		return rc;
+	sqlite3_bind_int64(*st, 1, pid);
+	return STORE_OK;
+}
+
 static store_status rsize(store_reader *r, int64_t pid, uint64_t *n,
                           store_error *err)
 {
@@ -1106,12 +1122,9 @@ store_status store_classes(store_reader *r, const char *poll,
 	class_ctx c = {fn, arg, 0};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_CLASSES, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_CLASSES, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	return rows(r, st, class_row, &c, err);
 }
 
@@ -1123,12 +1136,9 @@ store_status store_class_get(store_reader *r, const char *poll,
 	class_ctx c = {fn, arg, 0};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_CLASS, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_CLASS, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, class_id, -1, SQLITE_STATIC);
 	if ((rc = rows(r, st, class_row, &c, err)))
 		return rc;
@@ -1144,16 +1154,13 @@ store_status store_voter_get(store_reader *r, const char *poll,
 {
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 	int x;
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(voter_id) >= sizeof(out->voter_id))
 		return store_fail(err, STORE_INVALID, "voter id too long");
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_VOTER, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_VOTER, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, voter_id, -1, SQLITE_STATIC);
 	x = sqlite3_step(st);
 	if (x == SQLITE_DONE) {
@@ -1228,12 +1235,9 @@ store_status store_entries(store_reader *r, const char *poll, uint64_t start,
 	entry_ctx c = {fn, arg, 0};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_ENTRIES, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_ENTRIES, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, clamp64(start));
 	sqlite3_bind_int64(st, 3, clamp64(end));
 	return rows(r, st, entry_row, &c, err);
@@ -1246,12 +1250,9 @@ store_status store_leaf_by_hash(store_reader *r, const char *poll,
 	entry_ctx c = {fn, arg, 0};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_LEAF_HASH, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_LEAF_HASH, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
 	if ((rc = rows(r, st, entry_row, &c, err)))
 		return rc;
@@ -1261,24 +1262,21 @@ store_status store_leaf_by_hash(store_reader *r, const char *poll,
 
 store_status store_leaves_by_prefix(store_reader *r, const char *poll,
                                     const uint8_t *prefix, size_t plen,
-                                    unsigned max, store_entry_fn fn,
-                                    void *arg, store_error *err)
+                                    unsigned max, store_entry_fn fn, void *arg,
+                                    store_error *err)
 {
 	entry_ctx c = {fn, arg, 0};
 	uint8_t hi[STORE_HASH_LEN];
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
 	if (plen == 0 || plen > STORE_HASH_LEN)
 		return store_fail(err, STORE_INVALID,
 		                  "a prefix of 1 to 32 bytes");
 	memset(hi, 0xff, sizeof(hi));
 	memcpy(hi, prefix, plen);
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_LEAF_PREFIX, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_LEAF_PREFIX, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_blob(st, 2, prefix, (int)plen, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, hi, (int)sizeof(hi), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (int64_t)max);
@@ -1292,15 +1290,12 @@ store_status store_leaf_by_index(store_reader *r, const char *poll,
 	entry_ctx c = {fn, arg, 0};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_LEAF_INDEX, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_LEAF_INDEX, &st, err)))
 		return rc;
 	if (index > INT64_MAX)
 		return store_fail(err, STORE_NOT_FOUND,
 		                  "no leaf at that index");
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, (int64_t)index);
 	if ((rc = rows(r, st, entry_row, &c, err)))
 		return rc;
@@ -1432,12 +1427,9 @@ store_issuance(store_reader *r, const char *poll, uint64_t start, uint64_t end,
 	iss_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_ISSUANCE, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_ISSUANCE, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, clamp64(start));
 	sqlite3_bind_int64(st, 3, clamp64(end));
 	return rows(r, st, iss_row, &c, err);
@@ -1471,12 +1463,9 @@ store_status store_states(store_reader *r, const char *poll,
 	state_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_STATES, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_STATES, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	return rows(r, st, state_row, &c, err);
 }
 
@@ -1509,12 +1498,9 @@ store_ceremony_after(store_reader *r, const char *poll, uint64_t after,
 	cer_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_CEREMONY, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_CEREMONY, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, clamp64(after));
 	return rows(r, st, cer_row, &c, err);
 }
@@ -1545,12 +1531,9 @@ store_status store_status_counts(store_reader *r, const char *poll,
 	counts_ctx c = {fn, arg};
 	sqlite3_stmt *st;
 	store_status rc;
-	int64_t pid;
 
-	if ((rc = rpid(r, poll, &pid, err)) ||
-	    (rc = rstmt(r, RS_COUNTS, &st, err)))
+	if ((rc = rpoll_stmt(r, poll, RS_COUNTS, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
 	return rows(r, st, counts_row, &c, err);
 }
 
@@ -1570,13 +1553,14 @@ store_status store_sths(store_reader *r, const char *poll, uint64_t start,
 
 	if ((rc = rpid(r, poll, &pid, err)))
 		return rc;
-	if ((rc = store_prepare(r->db,
-	                        "SELECT h.tree_size, h.root, h.timestamp_ms, "
-	                        "h.signature, p.poll_hash FROM tree_heads h "
-	                        "JOIN polls p ON p.pid = h.pid WHERE h.pid = ?1 "
-	                        "AND h.tree_size >= ?2 AND h.tree_size < ?3 "
-	                        "ORDER BY h.tree_size",
-	                        &st, err)))
+	if ((rc =
+	         store_prepare(r->db,
+	                       "SELECT h.tree_size, h.root, h.timestamp_ms, "
+	                       "h.signature, p.poll_hash FROM tree_heads h "
+	                       "JOIN polls p ON p.pid = h.pid WHERE h.pid = ?1 "
+	                       "AND h.tree_size >= ?2 AND h.tree_size < ?3 "
+	                       "ORDER BY h.tree_size",
+	                       &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, clamp64(start));
@@ -1628,8 +1612,8 @@ static store_status t_record_put(store *s, void *arg, store_error *err)
 
 	if ((rc = store_poll_pid(s->wdb, a->poll, &pid, hash, err)))
 		return rc;
-	if ((rc = store_prepare(s->wdb, "SELECT state FROM polls WHERE pid = ?1",
-	                        &st, err)))
+	if ((rc = store_prepare(
+	         s->wdb, "SELECT state FROM polls WHERE pid = ?1", &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, pid);
 	if ((x = sqlite3_step(st)) != SQLITE_ROW) {
@@ -1641,10 +1625,11 @@ static store_status t_record_put(store *s, void *arg, store_error *err)
 	sqlite3_finalize(st);
 	if (strcmp(a->state, STORE_STATE_CLOSED) != 0 &&
 	    strcmp(a->state, STORE_STATE_TALLIED) != 0)
-		return store_fail(err, STORE_WRONG_STATE,
-		                  "poll '%s' is %s: a record is published once, "
-		                  "after the close",
-		                  a->poll, a->state);
+		return store_fail(
+		    err, STORE_WRONG_STATE,
+		    "poll '%s' is %s: a record is published once, "
+		    "after the close",
+		    a->poll, a->state);
 	if ((rc = store_exec_sql(s->wdb, STORE_RECORDS_SQL, err)))
 		return rc;
 	if ((rc = store_prepare(s->wdb,
@@ -1661,8 +1646,7 @@ static store_status t_record_put(store *s, void *arg, store_error *err)
 }
 
 store_status store_record_put(store *s, const char *poll, const uint8_t *tar,
-                              size_t len, char state_out[16],
-                              store_error *err)
+                              size_t len, char state_out[16], store_error *err)
 {
 	record_put a = {poll, tar, len, ""};
 	store_status rc = store_call(s, t_record_put, &a, err);
