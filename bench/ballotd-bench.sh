@@ -74,74 +74,21 @@ if [[ $hard != unlimited && $hard -lt $((idle + 200)) ]]; then
 fi
 ulimit -n "$hard"
 
+# shellcheck source=bench/bench-daemon.sh
+. "$here/bench-daemon.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ballotd-bench.XXXXXX")
 daemon_pid=
 cleanup() {
-	if [[ -n $daemon_pid ]] && kill -0 "$daemon_pid" 2>/dev/null; then
-		kill -TERM "$daemon_pid" 2>/dev/null || true
-		for _ in $(seq 100); do
-			kill -0 "$daemon_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$daemon_pid" 2>/dev/null || true
-	fi
+	bench_daemon_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- the daemon -------------------------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	-nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	>/dev/null 2>&1 || die "openssl req could not make a certificate"
-# A demo credential (the daemon warns that the file should hold a hash).
-printf 'bench-%s\n' "$(openssl rand -hex 16)" >"$tmp/organiser.cred"
-chmod 600 "$tmp/organiser.cred"
-read -r https_port http_port < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s:
-    x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
-nproc=$(nproc)
-# log_level warn: no line per request (the default, info, writes one).
-# timeout 120: the idle connections must outlive the measurement.
-cat >"$tmp/ballotd.conf" <<EOF
-listen = 127.0.0.1:$https_port
-cert = $tmp/cert.pem
-key = $tmp/key.pem
-http = 127.0.0.1:$http_port
-db = $tmp/ballot.db
-organiser_credential_file = $tmp/organiser.cred
-threads = $nproc
-log_level = warn
-timeout = 120
-test_election_key = true
-EOF
-"$ballotd" --config "$tmp/ballotd.conf" 2>"$tmp/ballotd.log" &
-daemon_pid=$!
-
-healthz() {
-	timeout 15 python3 - "$http_port" <<'EOF'
-import http.client, json, sys, time
-deadline = time.monotonic() + 10
-while True:
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]),
-                                       timeout=2)
-        c.request("GET", "/healthz")
-        r = c.getresponse()
-        if r.status == 200 and json.loads(r.read()) == {"ok": True}:
-            sys.exit(0)
-    except (OSError, ValueError, http.client.HTTPException):
-        pass
-    if time.monotonic() > deadline:
-        sys.exit(1)
-    time.sleep(0.05)
-EOF
-}
-healthz || die "ballotd did not answer /healthz: $(cat "$tmp/ballotd.log")"
+# timeout 120 (bench-daemon.sh): the idle connections must outlive the
+# measurement.
+bench_daemon_start "$ballotd" "$tmp" "$tmp/ballot.db" "test_election_key = true"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- idle connections -------------------------------------------------
